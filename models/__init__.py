@@ -1,0 +1,1 @@
+"""StageSub table definitions (SQLModel): central.py, orchestra.py, types.py."""

@@ -1,0 +1,1 @@
+"""StageSub services: plain Python, no Reflex import."""
