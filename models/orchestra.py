@@ -89,7 +89,7 @@ class MusicianQualification(OrchestraModel, table=True):
     __tablename__ = "MusicianQualification"
 
     musicianId: int = Field(foreign_key="Musician.id", ondelete="RESTRICT", primary_key=True)
-    positionId: int = Field(foreign_key="Position.id", ondelete="RESTRICT", primary_key=True)
+    positionId: int = Field(foreign_key="Position.id", ondelete="RESTRICT", primary_key=True, index=True)
 
 
 class RankingList(OrchestraModel, table=True):
@@ -165,7 +165,7 @@ class ProjectNeed(OrchestraModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     projectNeedId: str = Field(default_factory=new_cuid, unique=True)
     projectId: int = _fk("Project.id", "CASCADE", index=True)
-    positionId: int = _fk("Position.id", "CASCADE")
+    positionId: int = _fk("Position.id", "CASCADE", index=True)
     quantity: int = int_default(1)
     rankingListId: int | None = _fk("RankingList.id", "CASCADE", nullable=True)
     customRankingListId: int | None = _fk("CustomRankingList.id", "CASCADE", nullable=True)
