@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from services import clock
-
 from models.types import (
     NAMING_CONVENTION,
     JSONType,
@@ -28,6 +26,7 @@ from models.types import (
     text_default,
     updated_at,
 )
+from services import clock
 
 central_registry = registry(metadata=sa.MetaData(naming_convention=NAMING_CONVENTION))
 

@@ -7,10 +7,10 @@ exercised without waiting; in prod it is always the wall clock.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 _lock = threading.Lock()
 _offset = timedelta(0)
 

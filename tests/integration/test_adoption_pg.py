@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import bcrypt
 import pytest
@@ -83,7 +83,7 @@ def test_earlier_databases_are_adopted_without_data_loss(legacy_installation):
             ("MUS001", "Karin", "Öberg"), ("MUS002", "Johan", "Ek"),
         ]
         request = session.exec(select(Request)).one()
-        assert request.sentAt == datetime(2026, 2, 20, 8, 0, 0, 123000, tzinfo=timezone.utc)
+        assert request.sentAt == datetime(2026, 2, 20, 8, 0, 0, 123000, tzinfo=UTC)
         token = session.exec(select(RequestToken)).one()
         assert token.token == "ckoldtoken00000000000001" and token.requestId == request.id
         need = session.exec(select(ProjectNeed)).one()
