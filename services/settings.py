@@ -35,7 +35,6 @@ class Settings:
     login_window_minutes: int
     trust_proxy: bool
     timezone: str
-    run_scheduler: bool
 
     @property
     def is_dev_or_test(self) -> bool:
@@ -118,7 +117,6 @@ def get_settings() -> Settings:
         login_window_minutes=_int("STAGESUB_LOGIN_WINDOW_MINUTES", 15, minimum=1),
         trust_proxy=_bool("STAGESUB_TRUST_PROXY", False),
         timezone=os.environ.get("STAGESUB_TIMEZONE") or "Europe/Stockholm",
-        run_scheduler=_bool("STAGESUB_RUN_SCHEDULER", True),
     )
 
 

@@ -1,0 +1,26 @@
+"""Plain HTTP routes served in front of the Reflex app (``rx.App(api_transformer=build_api())``).
+
+Reflex mounts its own ASGI app (and, in prod, the compiled frontend) under this Starlette app, so these routes
+win and everything else falls through to Reflex. No Reflex import here: the tests run this app alone.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from stagesub_ui import routes
+from stagesub_ui.endpoints import auth, health
+
+
+def api_routes() -> list[Route]:
+    return [
+        Route(routes.AUTH_LOGIN, auth.login, methods=["POST"], name="auth_login"),
+        Route(routes.AUTH_LOGOUT, auth.logout, methods=["POST"], name="auth_logout"),
+        Route(routes.API_HEALTH, health.health, methods=["GET"], name="api_health"),
+    ]
+
+
+def build_api() -> Starlette:
+    """A new Starlette app with StageSub's HTTP routes (a new one each call: Reflex mounts itself into it)."""
+    return Starlette(routes=api_routes())

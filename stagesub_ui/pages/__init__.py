@@ -1,0 +1,1 @@
+"""One module per page; the page table that registers them is in stagesub_ui/stagesub_ui.py."""

@@ -1,0 +1,1 @@
+"""Reflex state classes (view models). They call services through ``asyncio.to_thread``, never a database."""

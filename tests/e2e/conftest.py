@@ -1,0 +1,214 @@
+"""Browser tests against the REAL app: ``reflex run --env prod --single-port`` in a subprocess + Playwright.
+
+The data (central database, orchestras, users) is prepared in a temporary data directory *before* the server
+starts (``prepare_data``). Chromium resolves ``*.localhost`` to loopback, so ``http://acme.localhost:<port>``
+reaches the orchestra "acme" without any DNS set-up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+BUN_DIR = ROOT / ".tools" / "node_modules" / ".bin"
+START_TIMEOUT_SECONDS = 240
+LOGIN_URL_RE = re.compile(r".*/login/?(\?.*)?$")
+
+PASSWORDS = {
+    "acme-admin": "acme-admin-pw-2026",
+    "acme-user": "acme-user-pw-2026",
+    "beta-admin": "beta-admin-pw-2026",
+    "root": "root-superadmin-pw-2026",
+}
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    def url(self, path: str = "/", subdomain: str | None = None) -> str:
+        host = f"{subdomain}.localhost" if subdomain else "localhost"
+        return f"http://{host}:{self.port}{path}"
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(data_dir: Path, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in list(env):
+        if name.startswith("STAGESUB_"):
+            del env[name]
+    npm = shutil.which("npm")
+    registry = ""
+    if npm:
+        registry = subprocess.run([npm, "config", "get", "registry"], capture_output=True, text=True,
+                                  check=False).stdout.strip()
+    env.update({
+        "STAGESUB_ENV": "test",
+        "STAGESUB_DATA_DIR": str(data_dir),
+        "STAGESUB_PORT": str(port),
+        "STAGESUB_RUN_SCHEDULER": "0",
+        "PATH": f"{BUN_DIR}{os.pathsep}{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/ca-certificates.crt",
+    })
+    if registry:
+        env["NPM_CONFIG_REGISTRY"] = registry
+    return env
+
+
+def prepare_data(data_dir: Path) -> dict[str, str]:
+    """Create everything the browser tests need in ``data_dir``; returns user name -> password.
+
+    Orchestras "acme" (with demo musicians and lists, one archived instrument) and "beta"; logins
+    acme-admin (admin), acme-user (user), beta-admin (admin of beta) and root (superadmin).
+    Runs in this process with the server's environment; the engines are disposed afterwards.
+    """
+    import sqlalchemy as sa
+
+    from models.orchestra import Instrument
+    from services import auth, provisioning, settings, tenancy
+    from services.demo import seed_demo_data
+    from services.migrations import upgrade_central
+
+    saved = {name: os.environ.get(name) for name in ("STAGESUB_ENV", "STAGESUB_DATA_DIR", "STAGESUB_DATABASE_URL")}
+    os.environ.update({"STAGESUB_ENV": "test", "STAGESUB_DATA_DIR": str(data_dir)})
+    os.environ.pop("STAGESUB_DATABASE_URL", None)
+    settings.reset_settings()
+    tenancy.dispose_all()
+    try:
+        upgrade_central()
+        acme = provisioning.create_orchestra(
+            name="Testorkestern", subdomain="acme", contact_name="Anna Admin", contact_email="kansli@acme.test",
+            create_admin=False,
+        ).orchestra
+        provisioning.create_orchestra(
+            name="Betaorkestern", subdomain="beta", contact_name="Bo Beta", contact_email="kansli@beta.test",
+            create_admin=False,
+        )
+        with tenancy.orchestra_session(acme) as session:
+            seed_demo_data(session)
+            session.execute(sa.update(Instrument).where(Instrument.name == "Harpa").values(isArchived=True))
+            session.commit()
+        auth.create_user(username="acme-admin", email="admin@acme.test", password=PASSWORDS["acme-admin"],
+                         role="admin", orchestra_subdomain="acme")
+        auth.create_user(username="acme-user", email="user@acme.test", password=PASSWORDS["acme-user"],
+                         role="user", orchestra_subdomain="acme")
+        auth.create_user(username="beta-admin", email="admin@beta.test", password=PASSWORDS["beta-admin"],
+                         role="admin", orchestra_subdomain="beta")
+        auth.create_user(username="root", email="root@stagesub.test", password=PASSWORDS["root"],
+                         role="superadmin")
+    finally:
+        tenancy.dispose_all()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        settings.reset_settings()
+    return dict(PASSWORDS)
+
+
+def _wait_until_up(server: Server, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"reflex run exited with {proc.returncode}:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(server.url("/ping"), timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not answer /ping within {START_TIMEOUT_SECONDS} s:\n{server.log_tail()}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Server:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    if not (BUN_DIR / "bun").exists() and not shutil.which("bun"):
+        pytest.skip("bun is missing (.tools/node_modules/.bin/bun)")
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    prepare_data(data_dir)
+    port = _free_port()
+    server = Server(port=port, data_dir=data_dir, log_path=data_dir / "reflex.log")
+    log_file = server.log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--backend-port", str(port)],
+        cwd=ROOT, env=_server_env(data_dir, port), stdout=log_file, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_until_up(server, proc)
+        yield server
+    finally:
+        _stop(proc)
+        log_file.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
