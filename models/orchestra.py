@@ -36,7 +36,9 @@ class OrchestraModel(SQLModel, registry=orchestra_registry):
 
 
 def _fk(target: str, ondelete: str | None = None, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None if nullable else ..., foreign_key=target, ondelete=ondelete, nullable=nullable, index=index)
+    return Field(
+        default=None if nullable else ..., foreign_key=target, ondelete=ondelete, nullable=nullable, index=index
+    )
 
 
 class Musician(OrchestraModel, table=True):
