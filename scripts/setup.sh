@@ -17,6 +17,7 @@ case "$MODE" in
 esac
 
 BUN_VERSION=1.4.5
+NODE_VERSION=22.23.3
 VENV="$ROOT/.venv"
 TOOLS="$ROOT/.tools"
 export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
@@ -73,12 +74,17 @@ if [ "$MODE" = dev ]; then
   install_requirements requirements-dev.txt requirements-dev.txt requirements.txt
 fi
 
-# --- bun for Reflex (GitHub, where Reflex would download it from, is not reachable; npm is) -------------
+# --- bun and node 22 for Reflex (GitHub, where Reflex would download bun from, is not reachable; npm is) ---
+# Reflex builds with bun; it wants node >= 22.22 beside it (Debian's node 20 only earns a warning), so a
+# node 22 from the npm registry goes into .tools too. Both are first on PATH in run.sh and test.sh.
 BUN="$TOOLS/node_modules/.bin/bun"
-if [ ! -x "$BUN" ] || [ "$("$BUN" --version 2>/dev/null || true)" != "$BUN_VERSION" ]; then
-  command -v npm >/dev/null 2>&1 || die "npm is needed to install bun (apt-get install nodejs npm)"
-  log "installing bun $BUN_VERSION into .tools"
-  npm install --prefix "$TOOLS" --no-fund --no-audit --loglevel=error "bun@$BUN_VERSION" \
-    || die "npm install bun@$BUN_VERSION failed"
+NODE="$TOOLS/node_modules/.bin/node"
+if [ ! -x "$BUN" ] || [ "$("$BUN" --version 2>/dev/null || true)" != "$BUN_VERSION" ] \
+   || [ ! -x "$NODE" ] || [ "$("$NODE" --version 2>/dev/null || true)" != "v$NODE_VERSION" ]; then
+  command -v npm >/dev/null 2>&1 || die "npm is needed to install bun and node (apt-get install nodejs npm)"
+  log "installing bun $BUN_VERSION and node $NODE_VERSION into .tools"
+  npm install --prefix "$TOOLS" --no-fund --no-audit --loglevel=error "bun@$BUN_VERSION" "node@$NODE_VERSION" \
+    || die "npm install bun@$BUN_VERSION node@$NODE_VERSION failed"
   [ "$("$BUN" --version 2>/dev/null || true)" = "$BUN_VERSION" ] || die "bun $BUN_VERSION did not install into .tools"
+  [ "$("$NODE" --version 2>/dev/null || true)" = "v$NODE_VERSION" ] || die "node $NODE_VERSION did not install"
 fi

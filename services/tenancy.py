@@ -228,7 +228,7 @@ def subdomain_from_host(host: str | None) -> str | None:
     return None
 
 
-def orchestra_for_host(host: str | None) -> OrchestraRef | None | bool:
+def orchestra_for_host(host: str | None) -> OrchestraRef | None:
     """The orchestra a host names: an ``OrchestraRef``; ``None`` for the platform host.
 
     Raises ``NotFound`` when the host names an orchestra that does not exist.

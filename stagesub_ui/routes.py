@@ -82,8 +82,8 @@ NAV_AREAS: list[NavArea] = [
     NavArea("templates", "/templates", "nav.templates", ADMIN_ROLES, built=False),
     NavArea("settings", "/settings", "nav.settings", ADMIN_ROLES, built=False),
     NavArea("logs", "/logs", "nav.logs", ADMIN_ROLES, built=False),
-    NavArea("account", ACCOUNT, "nav.account", ALL_ROLES, built=True),
     NavArea("orchestras", SUPERADMIN, "nav.orchestras", SUPERADMIN_ROLES, built=True),
+    NavArea("account", ACCOUNT, "nav.account", ALL_ROLES, built=True),
 ]
 
 

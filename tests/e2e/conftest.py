@@ -169,9 +169,9 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Server:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run the tests with `make test`, which installs it")
     if not (BUN_DIR / "bun").exists() and not shutil.which("bun"):
-        pytest.skip("bun is missing (.tools/node_modules/.bin/bun)")
+        pytest.fail("bun is missing (.tools/node_modules/.bin/bun): run `make test`, which installs it")
     data_dir = tmp_path_factory.mktemp("e2e-data")
     prepare_data(data_dir)
     port = _free_port()
