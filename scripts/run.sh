@@ -9,14 +9,8 @@ cd "$ROOT"
 
 "$ROOT/scripts/setup.sh"
 
-# Reflex offline: bun from .tools, no telemetry, no version check, the npm registry npm already uses.
-export PATH="$ROOT/.venv/bin:$ROOT/.tools/node_modules/.bin:$PATH"
-export REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
-export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
-if [ -z "${NPM_CONFIG_REGISTRY:-}" ]; then
-  NPM_CONFIG_REGISTRY="$(npm config get registry 2>/dev/null || true)"
-fi
-export NPM_CONFIG_REGISTRY
+# shellcheck source=scripts/reflex-env.sh
+source "$ROOT/scripts/reflex-env.sh"
 
 export STAGESUB_PORT="${STAGESUB_PORT:-3000}"
 case "$STAGESUB_PORT" in

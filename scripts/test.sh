@@ -16,13 +16,8 @@ die() { echo "test: error: $*" >&2; exit 1; }
 
 "$ROOT/scripts/setup.sh" dev
 
-export PATH="$ROOT/.venv/bin:$ROOT/.tools/node_modules/.bin:$PATH"
-export REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
-export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
-if [ -z "${NPM_CONFIG_REGISTRY:-}" ]; then
-  NPM_CONFIG_REGISTRY="$(npm config get registry 2>/dev/null || true)"
-fi
-export NPM_CONFIG_REGISTRY
+# shellcheck source=scripts/reflex-env.sh
+source "$ROOT/scripts/reflex-env.sh"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then

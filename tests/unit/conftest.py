@@ -27,3 +27,18 @@ def central_db(tmp_path, monkeypatch):
     clock.reset()
     tenancy.dispose_all()
     settings.reset_settings()
+
+
+@pytest.fixture
+def session(tmp_path):
+    """A session on a fresh orchestra database (a SQLite file with every orchestra table)."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from models.orchestra import orchestra_registry
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'orchestra.db'}")
+    orchestra_registry.metadata.create_all(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from models.orchestra import IdSequence, Instrument, Musician, orchestra_registry
+from models.orchestra import IdSequence, Instrument, Musician
 from services.ids import ID_COLUMNS, ID_PREFIXES, ensure_sequences, format_id, next_id, next_ids
-
-
-@pytest.fixture
-def session(tmp_path):
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'orchestra.db'}")
-    orchestra_registry.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def test_prefixes_cover_all_entity_types():

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
-import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from models.orchestra import EmailTemplate, IdSequence, Instrument, Position, RankingList, Settings, orchestra_registry
+from models.orchestra import EmailTemplate, IdSequence, Instrument, Position, RankingList, Settings
 from services.ids import ID_PREFIXES
 from services.seed_data import INSTRUMENTS, TEMPLATE_VARIABLES, SeedCounts, seed_orchestra
 
 ORCHESTRA = "Sundsvalls Kammarorkester"
 
 
-@pytest.fixture
-def session(tmp_path):
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'orchestra.db'}")
-    orchestra_registry.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def _count(session: Session, model: type) -> int:
