@@ -199,6 +199,10 @@ class Request(OrchestraModel, table=True):
     confirmationSent: bool = flag(False)
     createdAt: datetime = created_at()
     updatedAt: datetime = updated_at()
+    # ----- additive (ours): derived once at send time so the scheduler's queries use indexes -----
+    remindAt: datetime | None = optional_time(index=True)
+    deadlineAt: datetime | None = optional_time(index=True)
+    answeredBy: str | None = None  # "musician", "sms", "staff:<username>", "scheduler" (timeout)
 
 
 class RequestToken(OrchestraModel, table=True):
@@ -331,6 +335,56 @@ class DeletedIds(OrchestraModel, table=True):
     deletedId: str
     deletedAt: datetime = created_at()
 
+
+# ----- additive tables (ours) -----------------------------------------------------------------------
+
+
+class MusicianBlockout(OrchestraModel, table=True):
+    """Dates a musician cannot play; a blockout overlapping a project excludes them from its requests."""
+
+    __tablename__ = "MusicianBlockout"
+
+    id: int | None = Field(default=None, primary_key=True)
+    blockoutId: str = Field(default_factory=new_cuid, unique=True)
+    musicianId: int = _fk("Musician.id", "CASCADE", index=True)
+    startDate: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    endDate: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    reason: str | None = None
+    createdAt: datetime = created_at()
+
+
+class Outbox(OrchestraModel, table=True):
+    """Every outgoing message (e-mail, SMS, webhook), written in the transaction that caused it.
+
+    Delivery happens after commit: a worker claims a row (``pending`` -> ``sending``) with a conditional
+    UPDATE, delivers it with ``messageId`` as the provider's idempotency key, and records the outcome.
+    """
+
+    __tablename__ = "Outbox"
+    __table_args__ = (sa.Index("Outbox_status_nextAttemptAt_idx", "status", "nextAttemptAt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    messageId: str = Field(unique=True)
+    channel: str  # email, sms, webhook
+    messageType: str  # request, reminder, confirmation, position_filled, request.accepted (webhook) ...
+    requestId: int | None = _fk("Request.id", "SET NULL", nullable=True, index=True)
+    musicianId: int | None = _fk("Musician.id", "SET NULL", nullable=True, index=True)
+    recipient: str
+    subject: str | None = None
+    body: str = Field(default="", sa_type=sa.Text)
+    payload: Any = Field(default=None, sa_type=JSONType, nullable=True)
+    status: str = text_default("pending")  # pending, sending, sent, simulated, failed
+    attempts: int = int_default(0)
+    nextAttemptAt: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
+    claimedAt: datetime | None = optional_time()
+    claimedBy: str | None = None
+    sentAt: datetime | None = optional_time()
+    providerMessageId: str | None = None
+    lastError: str | None = Field(default=None, sa_type=sa.Text)
+    createdAt: datetime = created_at()
+
+
+ORCHESTRA_ADDITIVE_TABLES = ("MusicianBlockout", "Outbox")
 
 ORCHESTRA_DOCUMENTED_TABLES = (
     "Musician", "Instrument", "Position", "MusicianQualification", "RankingList", "Ranking", "Project",

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -205,6 +206,34 @@ def orchestra_session(ref: OrchestraRef) -> Iterator[Session]:
     """A session on the orchestra's own database. The caller commits."""
     with Session(orchestra_engine(ref), expire_on_commit=False) as session:
         yield session
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock now (waiting up to the busy timeout), so a
+    read-check-write unit cannot interleave with another writer. PostgreSQL: nothing here; callers lock the
+    rows they change with ``SELECT ... FOR UPDATE``.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.driver_connection
+    if not dbapi.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def orchestra_base_url(ref: OrchestraRef) -> str:
+    """Where an orchestra's pages are served: its custom domain, else ``<subdomain>.<base domain>``.
+
+    Scheme and port come from ``STAGESUB_PUBLIC_URL`` (default ``http://localhost:3000`` gives
+    ``http://<subdomain>.localhost:3000``).
+    """
+    public = urlsplit(get_settings().public_url)
+    port = f":{public.port}" if public.port else ""
+    if ref.customDomain:
+        return f"{public.scheme}://{ref.customDomain}{port}"
+    return f"{public.scheme}://{ref.subdomain}.{get_settings().base_domain}{port}"
 
 
 # ----- hosts -----------------------------------------------------------------------------------------

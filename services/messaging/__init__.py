@@ -1,0 +1,1 @@
+"""Messages to musicians: templates, the outbox and delivery."""
