@@ -662,14 +662,15 @@ def _apply_answer(session: Session, ctx: Context, state: ProjectState, request: 
     return "declined"
 
 
-def _time_out(session: Session, ctx: Context, state: ProjectState, request: Request) -> None:
+def _time_out(session: Session, ctx: Context, state: ProjectState, request: Request) -> int:
+    """Mark a request timed out and send the next one(s) the need allows; returns how many were sent."""
     now = clock.now()
     need = next(n for n in state.needs if n.id == request.projectNeedId)
     request.status, request.answeredBy = "timed_out", "timeout"
     _revoke_tokens(session, request, now)
     musician = session.get(Musician, request.musicianId)
     _event(session, ctx, "request.timed_out", _request_data(state, request, musician, need))
-    _fill(session, ctx, state, only_need=need.id)
+    return _fill(session, ctx, state, only_need=need.id).get(need.id, 0)
 
 
 def _resolve(raw: str, org: str | None) -> tenancy.OrchestraRef | None:
@@ -815,78 +816,65 @@ def due_timeouts(session: Session, now: datetime, limit: int = 500) -> list[tupl
     ).all())
 
 
+@dataclass
+class Scope:
+    """The part of a project's state that rendering a message needs (a light ``ProjectState``)."""
+
+    project: Project
+    positions: dict[int, Position]
+    instruments: dict[int, Instrument]
+
+
 def send_reminders(ref: tenancy.OrchestraRef, project_pk: int, request_pks: list[int]) -> int:
-    """One reminder per request, with the same link; skipped when no longer due (idempotent)."""
+    """One reminder per request, with the same link; skipped when no longer due (idempotent).
+
+    Loads only the due requests (not the whole project), so the cost follows the reminders that are due.
+    """
     ctx = context_for(ref)
 
     def work(session: Session) -> int:
         project = _lock_project(session, project_pk)
-        state = _load_state(session, project, ctx.timezone)
+        rows = session.exec(
+            select(Request, ProjectNeed, Musician)
+            .join(ProjectNeed, ProjectNeed.id == Request.projectNeedId)
+            .join(Musician, Musician.id == Request.musicianId)
+            .where(Request.id.in_(request_pks), ProjectNeed.projectId == project.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        positions = {p.id: p for p in session.exec(
+            select(Position).where(Position.id.in_({need.positionId for _, need, _ in rows}))).all()}
+        instruments = {i.id: i for i in session.exec(
+            select(Instrument).where(Instrument.id.in_({p.instrumentId for p in positions.values()}))).all()}
+        scope = Scope(project, positions, instruments)
         now = clock.now()
         sent = 0
-        for request in state.requests:
-            if request.id not in request_pks or request.status != "pending" or request.reminderSentAt is not None:
+        for request, need, musician in rows:
+            if request.status != "pending" or request.reminderSentAt is not None or need.status != "active":
                 continue
-            need = next(n for n in state.needs if n.id == request.projectNeedId)
-            if need.status != "active" or request.remindAt is None or request.remindAt > now:
+            if request.remindAt is None or request.remindAt > now:
                 continue
             request.reminderSentAt = now
-            _message(session, ctx, state, need, session.get(Musician, request.musicianId), "reminder", request)
+            _message(session, ctx, scope, need, musician, "reminder", request)
             sent += 1
         return sent
 
     return run_write(ref, work)
 
 
-def time_out_requests(ref: tenancy.OrchestraRef, project_pk: int, request_pks: list[int]) -> int:
+def time_out_requests(ref: tenancy.OrchestraRef, project_pk: int, request_pks: list[int]) -> tuple[int, int]:
+    """Time out the given requests if still pending past their deadline; returns (timed out, refills sent)."""
     ctx = context_for(ref)
 
-    def work(session: Session) -> int:
+    def work(session: Session) -> tuple[int, int]:
         project = _lock_project(session, project_pk)
         state = _load_state(session, project, ctx.timezone)
         now = clock.now()
-        count = 0
+        timed_out = refilled = 0
         for request in list(state.requests):
             if request.id in request_pks and request.status == "pending" and request.deadlineAt is not None \
                     and request.deadlineAt <= now:
-                _time_out(session, ctx, state, request)
-                count += 1
-        return count
-
-    return run_write(ref, work)
-
-
-def needs_wanting_requests(session: Session) -> list[tuple[int, int]]:
-    """(project id, need id) of started, active needs that have room for more requests now."""
-    counts = (
-        select(Request.projectNeedId, sa.func.count().label("total"),
-               sa.func.sum(sa.case((Request.status == "accepted", 1), else_=0)).label("accepted"),
-               sa.func.sum(sa.case((Request.status == "pending", 1), else_=0)).label("pending"))
-        .group_by(Request.projectNeedId).subquery()
-    )
-    rows = session.exec(
-        select(ProjectNeed, counts.c.accepted, counts.c.pending)
-        .join(counts, counts.c.projectNeedId == ProjectNeed.id).where(ProjectNeed.status == "active")
-    ).all()
-    wanted = []
-    for need, accepted, pending in rows:
-        accepted, pending = int(accepted or 0), int(pending or 0)
-        if accepted >= need.quantity:
-            continue
-        if (need.requestStrategy == "parallel" and accepted + pending < need.quantity) or pending == 0:
-            wanted.append((need.projectId, need.id))
-    return wanted
-
-
-def fill_needs(ref: tenancy.OrchestraRef, project_pk: int, need_pks: list[int]) -> int:
-    ctx = context_for(ref)
-
-    def work(session: Session) -> int:
-        project = _lock_project(session, project_pk)
-        state = _load_state(session, project, ctx.timezone)
-        total = 0
-        for need_pk in need_pks:
-            total += _fill(session, ctx, state, only_need=need_pk).get(need_pk, 0)
-        return total
+                refilled += _time_out(session, ctx, state, request)
+                timed_out += 1
+        return timed_out, refilled
 
     return run_write(ref, work)

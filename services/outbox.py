@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from models.orchestra import CommunicationLog, Outbox
 from services import clock, tenancy
-from services.ids import next_id
+from services.ids import next_ids
 
 log = logging.getLogger(__name__)
 
@@ -68,88 +68,105 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{secrets.token_hex(3)}"
 
 
-def _claim(session: Session, row_id: int, worker: str, now) -> bool:
+def _claimable(now):
+    return sa.or_(
+        sa.and_(Outbox.status == "pending", Outbox.nextAttemptAt <= now),
+        sa.and_(Outbox.status == "sending", Outbox.claimedAt < now - STALE_AFTER),
+    )
+
+
+def _claim(session: Session, row_ids: list[int], worker: str, now) -> list[int]:
+    """Take the rows that are still claimable (one conditional UPDATE); returns the ids this worker got."""
+    if not row_ids:
+        return []
     result = session.execute(
         sa.update(Outbox)
-        .where(
-            Outbox.id == row_id,
-            sa.or_(
-                Outbox.status == "pending",
-                sa.and_(Outbox.status == "sending", Outbox.claimedAt < now - STALE_AFTER),
-            ),
-        )
+        .where(Outbox.id.in_(row_ids), _claimable(now))
         .values(status="sending", claimedAt=now, claimedBy=worker, attempts=Outbox.attempts + 1)
+        .returning(Outbox.id)
     )
-    return result.rowcount == 1
+    return [row[0] for row in result.all()]
 
 
-def _due_ids(session: Session, now, limit: int) -> list[int]:
-    return list(
-        session.exec(
-            select(Outbox.id)
-            .where(
-                sa.or_(
-                    sa.and_(Outbox.status == "pending", Outbox.nextAttemptAt <= now),
-                    sa.and_(Outbox.status == "sending", Outbox.claimedAt < now - STALE_AFTER),
-                )
-            )
-            .order_by(Outbox.id)
-            .limit(limit)
-        ).all()
-    )
+def _due(session: Session, now, limit: int) -> list[tuple[int, str]]:
+    return list(session.exec(
+        select(Outbox.id, Outbox.channel).where(_claimable(now)).order_by(Outbox.id).limit(limit)
+    ).all())
 
 
-def deliver_due(ref: tenancy.OrchestraRef, *, worker: str | None = None, limit: int = 200) -> dict[str, int]:
-    """Deliver what is due for one orchestra; returns counts by outcome."""
+def has_due(session: Session, now) -> bool:
+    return bool(_due(session, now, 1))
+
+
+def deliver_due(ref: tenancy.OrchestraRef, *, worker: str | None = None, limit: int = 500) -> dict[str, int]:
+    """Deliver what is due for one orchestra; returns counts by outcome.
+
+    Simulated e-mail and SMS are claimed and recorded in one transaction per batch (exactly once, even
+    if the process dies half-way). A webhook's claim is committed before its HTTP call; its event id lets
+    the receiver drop the rare repeat after a crash between the call and the record.
+    """
     worker = worker or worker_name()
     counts = {"delivered": 0, "failed": 0, "retry": 0}
     now = clock.now()
     with tenancy.orchestra_session(ref) as session:
-        due = _due_ids(session, now, limit)
-    webhook_config = None
-    for row_id in due:
+        due = _due(session, now, limit)
+    simulated = [row_id for row_id, channel in due if channel in ("email", "sms")]
+    if simulated:
         with tenancy.orchestra_session(ref) as session:
             tenancy.begin_write(session)
-            if not _claim(session, row_id, worker, now):
-                session.rollback()
-                continue
-            row = session.get(Outbox, row_id)
-            if row.channel in ("email", "sms"):
-                _simulate(session, row, now)
-                session.commit()
-                counts["delivered"] += 1
-                continue
-            session.commit()  # the claim is durable before the network call
-            from services import webhooks
-
-            if webhook_config is None:
-                webhook_config = webhooks.webhook_config(ref.id) or ("", "")
-            url, secret = webhook_config
-            body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False).encode()
-            result = webhooks.deliver(url or row.recipient, secret, body)
-            tenancy.begin_write(session)
-            row = session.get(Outbox, row_id)
-            if result.ok:
-                row.status, row.sentAt, row.lastError = "sent", clock.now(), None
-                counts["delivered"] += 1
-            elif result.status_code == 410 or row.attempts >= MAX_ATTEMPTS:
-                row.status, row.lastError = "failed", result.error
-                counts["failed"] += 1
-            else:
-                row.status, row.lastError = "pending", result.error
-                row.nextAttemptAt = clock.now() + webhooks.backoff(row.attempts)
-                counts["retry"] += 1
+            claimed = _claim(session, simulated, worker, now)
+            rows = session.exec(select(Outbox).where(Outbox.id.in_(claimed)).order_by(Outbox.id)).all()
+            log_ids = iter(next_ids(session, "communicationLog", sum(1 for r in rows if _logs(r))))
+            for row in rows:
+                _simulate(session, row, now, log_ids)
             session.commit()
+            counts["delivered"] += len(rows)
+    for row_id in [row_id for row_id, channel in due if channel == "webhook"]:
+        outcome = _deliver_webhook(ref, row_id, worker, now)
+        counts[outcome] += 1
     return counts
 
 
-def _simulate(session: Session, row: Outbox, now) -> None:
+def _deliver_webhook(ref: tenancy.OrchestraRef, row_id: int, worker: str, now) -> str:
+    from services import webhooks
+
+    with tenancy.orchestra_session(ref) as session:
+        tenancy.begin_write(session)
+        if not _claim(session, [row_id], worker, now):
+            session.rollback()
+            return "retry"
+        session.commit()  # the claim is durable before the network call
+        row = session.get(Outbox, row_id)
+        config = webhooks.webhook_config(ref.id)
+        url, secret = config if config else (row.recipient, "")
+        body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False).encode()
+        result = webhooks.deliver(url, secret, body)
+        tenancy.begin_write(session)
+        row = session.get(Outbox, row_id)
+        if result.ok:
+            row.status, row.sentAt, row.lastError = "sent", clock.now(), None
+            outcome = "delivered"
+        elif result.status_code == 410 or row.attempts >= MAX_ATTEMPTS:
+            row.status, row.lastError = "failed", result.error
+            outcome = "failed"
+        else:
+            row.status, row.lastError = "pending", result.error
+            row.nextAttemptAt = clock.now() + webhooks.backoff(row.attempts)
+            outcome = "retry"
+        session.commit()
+        return outcome
+
+
+def _logs(row: Outbox) -> bool:
+    return row.messageType in COMMUNICATION_TYPES and row.requestId is not None
+
+
+def _simulate(session: Session, row: Outbox, now, log_ids) -> None:
     """The simulated provider: nothing leaves the machine; the message is kept for the dev outbox."""
     row.status, row.sentAt, row.providerMessageId = "simulated", now, f"sim_{row.messageId}"
-    log_type = COMMUNICATION_TYPES.get(row.messageType)
-    if log_type and row.requestId is not None:
+    if _logs(row):
         session.add(CommunicationLog(
-            communicationLogId=next_id(session, "communicationLog"), requestId=row.requestId, type=log_type,
+            communicationLogId=next(log_ids), requestId=row.requestId, type=COMMUNICATION_TYPES[row.messageType],
             timestamp=now, emailContent=(f"{row.subject}\n\n{row.body}" if row.subject else row.body),
         ))
 

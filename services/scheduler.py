@@ -38,20 +38,25 @@ def _grouped(pairs: list[tuple[int, int]]) -> dict[int, list[int]]:
 
 
 def tick(ref: tenancy.OrchestraRef) -> dict[str, int]:
-    """One pass for one orchestra. Cost grows with the work that is due, not with the data that exists."""
+    """One pass for one orchestra. Cost grows with the work that is due, not with the data that exists.
+
+    Refills need no scan of their own: every decline and timeout sends the next request in the same
+    transaction (``refills`` counts those sent after this pass's timeouts), and resuming a need refills it.
+    """
     now = clock.now()
     result = {"reminders": 0, "timeouts": 0, "refills": 0, "delivered": 0, "failed": 0}
     with tenancy.orchestra_session(ref) as session:
         timeouts = _grouped(dispatch.due_timeouts(session, now))
         reminders = _grouped(dispatch.due_reminders(session, now))
+        anything_to_deliver = outbox.has_due(session, now)
     for project_pk, request_pks in timeouts.items():
-        result["timeouts"] += dispatch.time_out_requests(ref, project_pk, request_pks)
+        timed_out, refilled = dispatch.time_out_requests(ref, project_pk, request_pks)
+        result["timeouts"] += timed_out
+        result["refills"] += refilled
     for project_pk, request_pks in reminders.items():
         result["reminders"] += dispatch.send_reminders(ref, project_pk, request_pks)
-    with tenancy.orchestra_session(ref) as session:
-        wanting = _grouped(dispatch.needs_wanting_requests(session))
-    for project_pk, need_pks in wanting.items():
-        result["refills"] += dispatch.fill_needs(ref, project_pk, need_pks)
+    if not (anything_to_deliver or timeouts or reminders):
+        return result
     delivery = outbox.deliver_due(ref)
     result["delivered"] = delivery["delivered"]
     result["failed"] = delivery["failed"]

@@ -35,6 +35,7 @@ class Settings:
     login_window_minutes: int
     trust_proxy: bool
     timezone: str
+    run_scheduler: bool
 
     @property
     def is_dev_or_test(self) -> bool:
@@ -117,6 +118,7 @@ def get_settings() -> Settings:
         login_window_minutes=_int("STAGESUB_LOGIN_WINDOW_MINUTES", 15, minimum=1),
         trust_proxy=_bool("STAGESUB_TRUST_PROXY", False),
         timezone=os.environ.get("STAGESUB_TIMEZONE") or "Europe/Stockholm",
+        run_scheduler=_bool("STAGESUB_RUN_SCHEDULER", True),
     )
 
 

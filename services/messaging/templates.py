@@ -50,7 +50,12 @@ def fill(text: str, variables: dict[str, object]) -> str:
 def render(session: Session, base_type: str, language: str, variables: dict[str, object]) -> tuple[str, str]:
     """(subject, plain-text body) of the template ``base_type`` in ``language`` (Swedish as fallback)."""
     wanted = [f"{base_type}_en", base_type] if language == "en" else [base_type]
-    rows = {t.type: t for t in session.exec(select(EmailTemplate).where(EmailTemplate.type.in_(wanted))).all()}
+    cache = session.info.setdefault("stagesub_templates", {})  # one read per template and transaction
+    missing = [t for t in wanted if t not in cache]
+    if missing:
+        found = {t.type: t for t in session.exec(select(EmailTemplate).where(EmailTemplate.type.in_(missing))).all()}
+        cache.update({t: found.get(t) for t in missing})
+    rows = {t: cache[t] for t in wanted}
     for template_type in wanted:
         template = rows.get(template_type)
         if template is not None:
