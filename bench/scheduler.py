@@ -79,7 +79,8 @@ def main() -> None:
     scheduler.run_pass()  # first pass opens the engines
     start = time.perf_counter()
     scheduler.run_pass()
-    print(f"run_pass over {IDLE_ORCHESTRAS + 1} orchestras, nothing due:  {(time.perf_counter() - start) * 1000:8.1f} ms")
+    elapsed = (time.perf_counter() - start) * 1000
+    print(f"run_pass over {IDLE_ORCHESTRAS + 1} orchestras, nothing due:  {elapsed:8.1f} ms")
     tenancy.dispose_all()
 
 

@@ -500,11 +500,10 @@ def _event(session: Session, ctx: Context, event_type: str, data: dict) -> None:
     """A webhook event, when the orchestra has a webhook URL (``messageId`` is the event id)."""
     if not ctx.webhook_url:
         return
+    from services import webhooks
+
     row = outbox.enqueue(session, channel="webhook", message_type=event_type, recipient=ctx.webhook_url)
-    row.payload = {
-        "id": row.messageId, "type": event_type, "createdAt": clock.now().isoformat().replace("+00:00", "Z"),
-        "orchestra": ctx.subdomain, "data": data,
-    }
+    row.payload = webhooks.event_payload(row.messageId, event_type, ctx.subdomain, data, clock.now())
 
 
 def _request_data(state: ProjectState, request: Request, musician: Musician, need: ProjectNeed) -> dict:

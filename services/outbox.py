@@ -135,23 +135,26 @@ def _deliver_webhook(ref: tenancy.OrchestraRef, row_id: int, worker: str, now) -
         if not _claim(session, [row_id], worker, now):
             session.rollback()
             return "retry"
-        session.commit()  # the claim is durable before the network call
         row = session.get(Outbox, row_id)
-        config = webhooks.webhook_config(ref.id)
-        url, secret = config if config else (row.recipient, "")
         body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False).encode()
-        result = webhooks.deliver(url, secret, body)
+        session.commit()  # the claim is durable, and no transaction stays open during the HTTP call
+    config = webhooks.webhook_config(ref.id)
+    result = webhooks.deliver(*config, body) if config else None
+    with tenancy.orchestra_session(ref) as session:
         tenancy.begin_write(session)
         row = session.get(Outbox, row_id)
-        if result.ok:
+        if result is None:
+            row.status, row.lastError = "failed", "the orchestra has no webhook configured any more"
+            outcome = "failed"
+        elif result.ok:
             row.status, row.sentAt, row.lastError = "sent", clock.now(), None
             outcome = "delivered"
-        elif result.status_code == 410 or row.attempts >= MAX_ATTEMPTS:
+        elif result.give_up or row.attempts >= MAX_ATTEMPTS:
             row.status, row.lastError = "failed", result.error
             outcome = "failed"
         else:
-            row.status, row.lastError = "pending", result.error
-            row.nextAttemptAt = clock.now() + webhooks.backoff(row.attempts)
+            wait = max(webhooks.backoff(row.attempts), result.retry_after or timedelta(0))
+            row.status, row.lastError, row.nextAttemptAt = "pending", result.error, clock.now() + wait
             outcome = "retry"
         session.commit()
         return outcome

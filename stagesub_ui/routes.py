@@ -18,6 +18,8 @@ SUPERADMIN = "/superadmin"
 AUTH_LOGIN = "/auth/login"
 AUTH_LOGOUT = "/auth/logout"
 API_HEALTH = "/api/v1/health"
+RESPOND = "/respond/{token}"  # the public response page (token = the credential)
+RESPOND_LEGACY = "/respond"  # the earlier system's links: /respond?token=…&org=…
 
 # ----- roles ------------------------------------------------------------------------------------------
 SUPERADMIN_ROLES: tuple[str, ...] = ("superadmin",)

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from stagesub_ui import routes
-from stagesub_ui.endpoints import auth, health
+from stagesub_ui.endpoints import auth, health, respond
 
 
 def api_routes() -> list[Route]:
@@ -18,6 +18,8 @@ def api_routes() -> list[Route]:
         Route(routes.AUTH_LOGIN, auth.login, methods=["POST"], name="auth_login"),
         Route(routes.AUTH_LOGOUT, auth.logout, methods=["POST"], name="auth_logout"),
         Route(routes.API_HEALTH, health.health, methods=["GET"], name="api_health"),
+        Route(routes.RESPOND, respond.respond, methods=["GET", "POST"], name="respond"),
+        Route(routes.RESPOND_LEGACY, respond.respond, methods=["GET", "POST"], name="respond_legacy"),
     ]
 
 

@@ -13,8 +13,17 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from models.orchestra import Musician, MusicianQualification, Outbox, Position, Project, ProjectNeed, Ranking, Request
-from models.orchestra import RankingList
+from models.orchestra import (
+    Musician,
+    MusicianQualification,
+    Outbox,
+    Position,
+    Project,
+    ProjectNeed,
+    Ranking,
+    RankingList,
+    Request,
+)
 from services import clock, dispatch, ids, provisioning, settings, tenancy, tokens
 from services.migrations import upgrade_central
 

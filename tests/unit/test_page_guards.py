@@ -209,6 +209,11 @@ async def test_show_archived_toggle_rechecks_the_session(app, world):
 HTTP_EXPECTATIONS = {
     # (path, method) -> function(actor) -> (status, redirect or None)
     (routes.API_HEALTH, "GET"): lambda actor: (200, None),
+    # Response pages are public; "{token}" is no token, and a POST without an answer is malformed.
+    (routes.RESPOND, "GET"): lambda actor: (404, None),
+    (routes.RESPOND, "POST"): lambda actor: (400, None),
+    (routes.RESPOND_LEGACY, "GET"): lambda actor: (404, None),
+    (routes.RESPOND_LEGACY, "POST"): lambda actor: (400, None),
     (routes.AUTH_LOGOUT, "POST"): lambda actor: (200, routes.LOGIN),
     (routes.AUTH_LOGIN, "POST"): lambda actor: (
         (401, None) if actor.username is None
