@@ -19,8 +19,10 @@ import getpass
 import logging
 import os
 import secrets
+import signal
 import string
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -313,6 +315,35 @@ def cmd_bootstrap_dev(args: argparse.Namespace) -> int:
 # ----- parser --------------------------------------------------------------------------------------------
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from services import scheduler
+
+    if args.once:
+        for subdomain, result in scheduler.run_pass().items():
+            _out(f"{subdomain}: " + ", ".join(f"{key} {value}" for key, value in result.items()))
+        return 0
+    loop = scheduler.SchedulerLoop(interval=args.interval)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    loop.start()
+    _out(f"scheduler: running every {args.interval:g} s (Ctrl-C to stop)")
+    stop.wait()
+    loop.stop()
+    _out("scheduler: stopped")
+    return 0
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return number
+
+
 def _non_empty(value: str) -> str:
     value = value.strip()
     if not value:
@@ -385,6 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
         f"'{DEV_SUPERADMIN_USERNAME}' and the demo orchestra and write their logins to "
         f"<data dir>/{DEMO_LOGINS_FILE} (mode 600). Every run prints the URLs and the logins file.",
         cmd_bootstrap_dev)
+
+    p = add("scheduler", "run the scheduler (reminders, timeouts, message delivery) as its own process",
+            "Run the scheduler loop: reminders, timeouts, refills and outbox delivery for every active "
+            "orchestra. Only one leader works at a time (PostgreSQL advisory lock, or a file lock with SQLite), "
+            "so starting it beside the app (STAGESUB_RUN_SCHEDULER=1) is safe. --once runs one pass and "
+            "prints what it did.", cmd_scheduler)
+    p.add_argument("--once", action="store_true", help="run one pass and exit")
+    p.add_argument("--interval", type=_positive_float, default=5.0, help="seconds between passes (default 5)")
     return parser
 
 
