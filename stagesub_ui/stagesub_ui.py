@@ -10,6 +10,7 @@ import reflex as rx
 from stagesub_ui import routes, styles
 from stagesub_ui.endpoints import build_api
 from stagesub_ui.i18n import translate
+from stagesub_ui.lifespan import scheduler_lifespan
 from stagesub_ui.pages.account import account_page
 from stagesub_ui.pages.home import home_page
 from stagesub_ui.pages.instruments import instruments_page
@@ -40,6 +41,7 @@ app = rx.App(
     style=styles.BASE,
     api_transformer=build_api(),
 )
+app.register_lifespan_task(scheduler_lifespan)
 
 for spec in routes.PAGES:
     component, on_load = PAGE_TABLE[spec.route]
