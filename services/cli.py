@@ -312,6 +312,44 @@ def cmd_bootstrap_dev(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_create_api_key(args: argparse.Namespace) -> int:
+    from services.api_keys import create_api_key
+
+    raw, info = create_api_key(args.orchestra, args.name)
+    _out(f"Created API key {info.prefix} ({info.name}, id {info.id}) for orchestra {info.subdomain}.")
+    _out("The key (shown only this once; store it safely; send it as 'Authorization: Bearer <key>'):")
+    _out(f"  {raw}")
+    return EXIT_OK
+
+
+def cmd_revoke_api_key(args: argparse.Namespace) -> int:
+    from services.api_keys import revoke_api_key
+
+    info = revoke_api_key(args.prefix)
+    when = info.revokedAt.strftime("%Y-%m-%d %H:%M UTC") if info.revokedAt else ""
+    _out(f"API key {info.prefix} ({info.name}, id {info.id}) of orchestra {info.subdomain} is revoked "
+         f"(since {when}).")
+    return EXIT_OK
+
+
+def cmd_list_api_keys(args: argparse.Namespace) -> int:
+    from services.api_keys import list_api_keys
+
+    keys = list_api_keys(args.orchestra)
+    if not keys:
+        _out(f"Orchestra {args.orchestra} has no API keys.")
+        return EXIT_OK
+
+    def stamp(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    _out(f"{'id':>4}  {'prefix':<13} {'created':<16} {'last used':<16} {'revoked':<16} name")
+    for key in keys:
+        _out(f"{key.id:>4}  {key.prefix:<13} {stamp(key.createdAt):<16} {stamp(key.lastUsedAt):<16} "
+             f"{stamp(key.revokedAt):<16} {key.name}")
+    return EXIT_OK
+
+
 # ----- parser --------------------------------------------------------------------------------------------
 
 
@@ -424,6 +462,25 @@ def build_parser() -> argparse.ArgumentParser:
             "prints what it did.", cmd_scheduler)
     p.add_argument("--once", action="store_true", help="run one pass and exit")
     p.add_argument("--interval", type=_positive_float, default=5.0, help="seconds between passes (default 5)")
+
+    p = add("create-api-key", "create a REST API key for an orchestra (printed once)",
+            "Create a key for the orchestra's REST API (/api/v1). The key is printed once and stored only as a "
+            "hash; give it to the orchestra's integration, which sends it as 'Authorization: Bearer <key>'.",
+            cmd_create_api_key)
+    p.add_argument("--orchestra", required=True, metavar="SUBDOMAIN", help="the orchestra's subdomain")
+    p.add_argument("--name", default="API key", type=_non_empty,
+                   help="what the key is for, e.g. the planning system's name (default: 'API key')")
+
+    p = add("revoke-api-key", "revoke a REST API key",
+            "Revoke an API key by the prefix shown when it was created (ssk_…, see list-api-keys) or by its id. "
+            "It stops working at once; revoking a revoked key changes nothing.", cmd_revoke_api_key)
+    p.add_argument("--prefix", required=True, type=_non_empty, metavar="PREFIX_OR_ID",
+                   help="the key's prefix (ssk_ and eight characters) or its numeric id")
+
+    p = add("list-api-keys", "list an orchestra's REST API keys",
+            "List the orchestra's API keys (never the keys themselves): id, prefix, when each was created, last "
+            "used and revoked, and its name.", cmd_list_api_keys)
+    p.add_argument("--orchestra", required=True, metavar="SUBDOMAIN", help="the orchestra's subdomain")
     return parser
 
 

@@ -12,6 +12,7 @@ would do.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -22,7 +23,6 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models.central import Orchestra
 from models.orchestra import (
     AuditLog,
     CustomRanking,
@@ -132,12 +132,14 @@ class Context:
 
 
 def context_for(ref: tenancy.OrchestraRef) -> Context:
-    with tenancy.central_session() as central:
-        row = central.get(Orchestra, ref.id)
-        webhook_url = row.webhookUrl if row is not None else None
+    """The engine's view of the orchestra; its webhook URL as of now (cached for a few seconds)."""
     from services.settings import get_settings
 
-    return Context(ref=ref, webhook_url=webhook_url or None, timezone=get_settings().timezone)
+    try:
+        current = tenancy.get_orchestra_cached(ref.subdomain)
+    except ServiceError:
+        current = ref
+    return Context(ref=ref, webhook_url=current.webhookUrl or None, timezone=get_settings().timezone)
 
 
 def _setting(session: Session, key: str, default: str) -> str:
@@ -208,10 +210,12 @@ class ProjectState:
     positions: dict[int, Position]
     instruments: dict[int, Instrument]
     requests: list[Request]
-    candidates: dict[int, list[Candidate]]  # need id -> ranked candidates
-    qualified: set[tuple[int, int]]  # (musician id, position id)
-    blocked: set[int]  # musicians with a blockout over the project's week
-    conflict_strategy: str
+    tz: str
+    # Loaded only when planning (``_ensure_candidates``): an accept needs none of it.
+    candidates: dict[int, list[Candidate]] | None = None  # need id -> ranked candidates
+    qualified: set[tuple[int, int]] = field(default_factory=set)  # (musician id, position id)
+    blocked: set[int] = field(default_factory=set)  # musicians with a blockout over the project's week
+    conflict_strategy: str = "simple"
 
     def counts(self, need_pk: int) -> tuple[int, int]:
         accepted = sum(1 for r in self.requests if r.projectNeedId == need_pk and r.status == "accepted")
@@ -230,10 +234,12 @@ def project_week(start: datetime, tz: str) -> tuple[datetime, datetime]:
     return start, end_local.astimezone(clock.UTC)
 
 
-def _load_state(session: Session, project: Project, tz: str) -> ProjectState:
-    needs = list(session.exec(select(ProjectNeed).where(ProjectNeed.projectId == project.id)).all())
-    position_ids = {n.positionId for n in needs}
-    positions = {p.id: p for p in session.exec(select(Position).where(Position.id.in_(position_ids))).all()}
+def _load_state(session: Session, project: Project, tz: str, *, with_candidates: bool = True) -> ProjectState:
+    needs = list(session.exec(
+        select(ProjectNeed).where(ProjectNeed.projectId == project.id).execution_options(populate_existing=True)
+    ).all())
+    positions = {p.id: p for p in session.exec(
+        select(Position).where(Position.id.in_({n.positionId for n in needs}))).all()}
     instruments = {
         i.id: i for i in session.exec(
             select(Instrument).where(Instrument.id.in_({p.instrumentId for p in positions.values()}))
@@ -243,7 +249,18 @@ def _load_state(session: Session, project: Project, tz: str) -> ProjectState:
         select(Request).join(ProjectNeed, ProjectNeed.id == Request.projectNeedId)
         .where(ProjectNeed.projectId == project.id).execution_options(populate_existing=True)
     ).all())
+    state = ProjectState(project=project, needs=needs, positions=positions, instruments=instruments,
+                         requests=requests, tz=tz)
+    if with_candidates:
+        _ensure_candidates(session, state)
+    return state
 
+
+def _ensure_candidates(session: Session, state: ProjectState) -> None:
+    """Load the ranked candidates of every need, their qualifications and blockouts (a few queries)."""
+    if state.candidates is not None:
+        return
+    needs = state.needs
     candidates: dict[int, list[Candidate]] = {n.id: [] for n in needs}
     list_ids = {n.rankingListId: n.id for n in needs if n.rankingListId and not n.customRankingListId}
     custom_ids = {n.customRankingListId: n.id for n in needs if n.customRankingListId}
@@ -269,30 +286,25 @@ def _load_state(session: Session, project: Project, tz: str) -> ProjectState:
             candidates[need.id] = by_custom.get(need.customRankingListId, [])
         elif need.rankingListId:
             candidates[need.id] = by_list.get(need.rankingListId, [])
+    state.candidates = candidates
 
     musician_ids = {c.musician.id for cs in candidates.values() for c in cs}
-    qualified = set()
-    blocked = set()
     if musician_ids:
-        qualified = {
+        state.qualified = {
             (m, p) for m, p in session.exec(
                 select(MusicianQualification.musicianId, MusicianQualification.positionId)
                 .where(MusicianQualification.musicianId.in_(musician_ids),
-                       MusicianQualification.positionId.in_(position_ids))
+                       MusicianQualification.positionId.in_({n.positionId for n in needs}))
             ).all()
         }
-        start, end = project_week(project.startDate, tz)
-        blocked = set(session.exec(
+        start, end = project_week(state.project.startDate, state.tz)
+        state.blocked = set(session.exec(
             select(MusicianBlockout.musicianId).where(
                 MusicianBlockout.musicianId.in_(musician_ids),
                 MusicianBlockout.startDate <= end, MusicianBlockout.endDate >= start,
             )
         ).all())
-    return ProjectState(
-        project=project, needs=needs, positions=positions, instruments=instruments, requests=requests,
-        candidates=candidates, qualified=qualified, blocked=blocked,
-        conflict_strategy=_setting(session, "ranking_conflict_strategy", "simple"),
-    )
+    state.conflict_strategy = _setting(session, "ranking_conflict_strategy", "simple")
 
 
 def _need_order(state: ProjectState) -> list[ProjectNeed]:
@@ -535,6 +547,7 @@ def _send_one(session: Session, ctx: Context, state: ProjectState, need: Project
 def _fill(session: Session, ctx: Context, state: ProjectState, only_need: int | None = None) -> dict[int, int]:
     """Send what every active need (or one) may send now; returns need id -> requests sent."""
     sent: dict[int, int] = {}
+    _ensure_candidates(session, state)
     for plan in _plan_project(state, only_need):
         if plan.need.status != "active":
             continue
@@ -630,12 +643,9 @@ def _apply_answer(session: Session, ctx: Context, state: ProjectState, request: 
     now = clock.now()
     need = next(n for n in state.needs if n.id == request.projectNeedId)
     musician = session.get(Musician, request.musicianId)
-    if request.status in ("accepted", "declined"):
-        return "already_answered"
-    if request.status == "timed_out":
-        return "expired"
-    if request.status == "cancelled":
-        return "position_filled" if request.response == "position_filled" else "cancelled"
+    settled = _final_outcome(request)
+    if settled is not None:
+        return settled
     deadline = _deadline(request, token)
     if via == "musician" and deadline is not None and now >= deadline:
         _time_out(session, ctx, state, request)
@@ -677,31 +687,56 @@ def _resolve(raw: str, org: str | None) -> tenancy.OrchestraRef | None:
     if subdomain is None:
         return None
     try:
-        return tenancy.get_orchestra(subdomain)
+        return tenancy.get_orchestra_cached(subdomain)
     except ServiceError:
         return None
 
 
+def _final_outcome(request: Request) -> str | None:
+    """The outcome an answer gets when the request is no longer pending (None while it is)."""
+    if request.status in ("accepted", "declined"):
+        return "already_answered"
+    if request.status == "timed_out":
+        return "expired"
+    if request.status == "cancelled":
+        return "position_filled" if request.response == "position_filled" else "cancelled"
+    return None
+
+
 def handle_response(token: str, answer: str, *, org: str | None = None, via: str = "musician") -> Outcome:
-    """A musician's answer through their link (or SMS): ``answer`` is "accept" or "decline"."""
+    """A musician's answer through their link (or SMS): ``answer`` is "accept" or "decline".
+
+    A request that is no longer pending can never become pending again, so such an answer is settled by a
+    plain read, without the project lock; only answers to pending requests queue for the lock.
+    """
     if answer not in ("accept", "decline"):
         raise ValidationError("invalid_answer", "The answer must be accept or decline.", {"answer": "invalid"})
     ref = _resolve(token, org)
     if ref is None:
         return _outcome(None, "invalid_token", "sv")
+    with tenancy.orchestra_session(ref) as session:
+        found = session.exec(
+            select(RequestToken, Request, Musician.preferredLanguage)
+            .join(Request, Request.id == RequestToken.requestId).join(Musician, Musician.id == Request.musicianId)
+            .where(RequestToken.token.in_(tokens.lookup_keys(token)))
+        ).first()
+        if found is None:
+            return _outcome(None, "invalid_token", "sv")
+        row, request, preferred = found
+        language = templates.language_of(preferred)
+        settled = _final_outcome(request)
+        if settled is not None:
+            return _outcome(request, settled, language)
+        request_pk, token_key = request.id, row.token
     ctx = context_for(ref)
 
     def work(session: Session) -> Outcome:
-        row = _find_token(session, token)
-        if row is None:
-            return _outcome(None, "invalid_token", "sv")
-        request = session.get(Request, row.requestId)
+        request = session.get(Request, request_pk)
         need = session.get(ProjectNeed, request.projectNeedId)
         project = _lock_project(session, need.projectId)
-        state = _load_state(session, project, ctx.timezone)
-        request = next(r for r in state.requests if r.id == request.id)
-        language = templates.language_of(session.get(Musician, request.musicianId).preferredLanguage)
-        code = _apply_answer(session, ctx, state, request, answer, via, row)
+        state = _load_state(session, project, ctx.timezone, with_candidates=False)
+        request = next(r for r in state.requests if r.id == request_pk)
+        code = _apply_answer(session, ctx, state, request, answer, via, session.get(RequestToken, token_key))
         return _outcome(request, code, language)
 
     return run_write(ref, work)
@@ -720,7 +755,7 @@ def respond_on_behalf(ref: tenancy.OrchestraRef, request_id: str, answer: str, *
             raise NotFound("request_not_found", f"No request {request_id}.")
         need = session.get(ProjectNeed, request.projectNeedId)
         project = _lock_project(session, need.projectId)
-        state = _load_state(session, project, ctx.timezone)
+        state = _load_state(session, project, ctx.timezone, with_candidates=False)
         request = next(r for r in state.requests if r.id == request.id)
         if request.status != "pending":
             raise Conflict("request_not_pending", f"The request is already {request.status}.")
@@ -736,42 +771,45 @@ def respond_on_behalf(ref: tenancy.OrchestraRef, request_id: str, answer: str, *
 # ----- reading -------------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _view_statement() -> sa.Select:
+    """Built once: the response page is the hottest path, and building a statement costs more than running it."""
+    return (
+        select(RequestToken, Request, ProjectNeed, Project, Position, Instrument, Musician)
+        .join(Request, Request.id == RequestToken.requestId)
+        .join(ProjectNeed, ProjectNeed.id == Request.projectNeedId)
+        .join(Project, Project.id == ProjectNeed.projectId)
+        .join(Position, Position.id == ProjectNeed.positionId)
+        .join(Instrument, Instrument.id == Position.instrumentId)
+        .join(Musician, Musician.id == Request.musicianId)
+        .where(RequestToken.token.in_(sa.bindparam("keys", expanding=True)))
+    )
+
+
 def response_view(token: str, *, org: str | None = None) -> dict | None:
     """What the response page shows for a token (None for an unknown one). Never changes anything."""
     ref = _resolve(token, org)
     if ref is None:
         return None
-    ctx = context_for(ref)
     with tenancy.orchestra_session(ref) as session:
-        row = _find_token(session, token)
-        if row is None:
-            return None
-        request = session.get(Request, row.requestId)
-        need = session.get(ProjectNeed, request.projectNeedId)
-        project = session.get(Project, need.projectId)
-        position = session.get(Position, need.positionId)
-        instrument = session.get(Instrument, position.instrumentId)
-        musician = session.get(Musician, request.musicianId)
-        deadline = _deadline(request, row)
-        outcome = None
-        if request.status in ("accepted", "declined"):
-            outcome = "already_answered"
-        elif request.status == "timed_out":
-            outcome = "expired"
-        elif request.status == "cancelled":
-            outcome = "position_filled" if request.response == "position_filled" else "cancelled"
-        elif deadline is not None and clock.now() >= deadline:
-            outcome = "expired"
-        return {
-            "requestId": request.requestId, "status": request.status, "outcome": outcome,
-            "language": templates.language_of(musician.preferredLanguage),
-            "orchestraName": ref.name, "orchestraLogo": ref.logoUrl, "primaryColor": ref.primaryColor,
-            "musicianFirstName": musician.firstName, "projectName": project.name, "startDate": project.startDate,
-            "weekNumber": project.weekNumber, "rehearsalSchedule": project.rehearsalSchedule,
-            "concertInfo": project.concertInfo, "instrumentName": instrument.name, "positionName": position.name,
-            "requestStrategy": need.requestStrategy, "quantity": need.quantity, "deadline": deadline,
-            "timezone": ctx.timezone,
-        }
+        found = session.exec(_view_statement(), params={"keys": tokens.lookup_keys(token)}).first()
+    if found is None:
+        return None
+    row, request, need, project, position, instrument, musician = found
+    deadline = _deadline(request, row)
+    outcome = _final_outcome(request)
+    if outcome is None and deadline is not None and clock.now() >= deadline:
+        outcome = "expired"
+    return {
+        "requestId": request.requestId, "status": request.status, "outcome": outcome,
+        "language": templates.language_of(musician.preferredLanguage),
+        "orchestraName": ref.name, "orchestraLogo": ref.logoUrl, "primaryColor": ref.primaryColor,
+        "musicianFirstName": musician.firstName, "projectName": project.name, "startDate": project.startDate,
+        "weekNumber": project.weekNumber, "rehearsalSchedule": project.rehearsalSchedule,
+        "concertInfo": project.concertInfo, "instrumentName": instrument.name, "positionName": position.name,
+        "requestStrategy": need.requestStrategy, "quantity": need.quantity, "deadline": deadline,
+        "timezone": context_for(ref).timezone,
+    }
 
 
 def list_requests(ref: tenancy.OrchestraRef, project_id: str) -> list[dict]:

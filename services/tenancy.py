@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ class OrchestraRef:
     customDomain: str | None
     primaryColor: str | None
     database_url: str
+    webhookUrl: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -120,7 +122,8 @@ def dispose_engine(url: str) -> None:
 
 
 def dispose_all() -> None:
-    """Close every pool (tests, shutdown, or after the configuration changed)."""
+    """Close every pool and forget cached orchestras (tests, shutdown, or after the configuration changed)."""
+    _ref_cache.clear()
     with _engines_lock:
         engines = list(_engines.values())
         _engines.clear()
@@ -170,6 +173,7 @@ def to_ref(orchestra: Orchestra) -> OrchestraRef:
         customDomain=orchestra.customDomain,
         primaryColor=orchestra.primaryColor,
         database_url=database_url_of(orchestra),
+        webhookUrl=orchestra.webhookUrl,
     )
 
 
@@ -185,6 +189,30 @@ def get_orchestra(subdomain: str, *, require_active: bool = True) -> OrchestraRe
     with central_session() as session:
         row = session.exec(select(Orchestra).where(Orchestra.subdomain == subdomain.lower())).first()
         return _checked(row, f"with the subdomain {subdomain!r}", require_active)
+
+
+_ref_cache: dict[tuple[str, str], tuple[float, OrchestraRef]] = {}
+REF_CACHE_SECONDS = 5.0
+
+
+def get_orchestra_cached(subdomain: str) -> OrchestraRef:
+    """``get_orchestra`` for the hot public paths (response pages): remembered for a few seconds.
+
+    A change to an orchestra (suspension, new webhook URL) reaches these paths within ``REF_CACHE_SECONDS``.
+    """
+    key = (central_url(), subdomain.lower())
+    hit = _ref_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < REF_CACHE_SECONDS:
+        return hit[1]
+    ref = get_orchestra(subdomain)
+    _ref_cache[key] = (now, ref)
+    return ref
+
+
+def forget_cached_orchestras() -> None:
+    """Call after changing an orchestra's central row, so this process sees the change at once."""
+    _ref_cache.clear()
 
 
 def get_orchestra_by_id(orchestra_pk: str, *, require_active: bool = True) -> OrchestraRef:

@@ -260,6 +260,7 @@ def set_webhook(orchestra_pk: str, url: str, secret: str | None = None) -> str:
         row.webhookSecret = secrets_box.encrypt(secret)
         row.updatedAt = clock.now()
         session.commit()
+        tenancy.forget_cached_orchestras()
     return secret
 
 
@@ -273,6 +274,7 @@ def clear_webhook(orchestra_pk: str) -> None:
         row.webhookSecret = None
         row.updatedAt = clock.now()
         session.commit()
+        tenancy.forget_cached_orchestras()
 
 
 def webhook_config(orchestra_pk: str) -> tuple[str, str] | None:
