@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from models.orchestra import (
@@ -492,20 +493,32 @@ def _variables(session: Session, ctx: Context, state: ProjectState, need: Projec
 
 
 def _raw_token(session: Session, ctx: Context, request: Request) -> str:
-    """The request's one live token: derived (ours), or the plain value of an earlier system's token."""
-    for row in session.exec(select(RequestToken).where(RequestToken.requestId == request.id)).all():
-        if row.usedAt is None and tokens.is_legacy(row.token) and tokens.lookup_keys(row.token)[-1] == row.token:
-            return row.token
-    return tokens.derive_token(ctx.subdomain, ctx.ref.orchestraId, request.requestId)
+    """The request's one live token: derived (ours), or the plain value of an earlier system's token.
+
+    The earlier system's tokens of the whole database are read once per transaction (``session.info``).
+    """
+    legacy = session.info.get("stagesub_legacy_tokens")
+    if legacy is None:
+        rows = session.exec(
+            select(RequestToken.requestId, RequestToken.token)
+            .where(RequestToken.usedAt.is_(None), sa.func.length(RequestToken.token) != 64)
+        ).all()
+        legacy = session.info["stagesub_legacy_tokens"] = dict(rows)
+    return legacy.get(request.id) or tokens.derive_token(ctx.subdomain, ctx.ref.orchestraId, request.requestId)
 
 
 def _message(session: Session, ctx: Context, state: ProjectState, need: ProjectNeed, musician: Musician,
-             base_type: str, request: Request) -> None:
+             base_type: str, request: Request, batch: list[dict] | None = None) -> None:
+    """Render ``base_type`` for the musician and queue it (into ``batch`` for one bulk insert, if given)."""
     language = templates.language_of(musician.preferredLanguage)
     subject, body = templates.render(session, base_type, language,
                                      _variables(session, ctx, state, need, musician, language, request))
-    outbox.enqueue(session, channel="email", message_type=base_type, recipient=musician.email, subject=subject,
-                   body=body, request_pk=request.id, musician_pk=musician.id)
+    message = {"channel": "email", "message_type": base_type, "recipient": musician.email, "subject": subject,
+               "body": body, "request_pk": request.id, "musician_pk": musician.id}
+    if batch is not None:
+        batch.append(message)
+    else:
+        outbox.enqueue(session, **message)
 
 
 def _event(session: Session, ctx: Context, event_type: str, data: dict) -> None:
@@ -619,11 +632,23 @@ def _finish_need_if_filled(session: Session, ctx: Context, state: ProjectState, 
         return
     need.status = "completed"
     now = clock.now()
-    for other in [r for r in state.requests if r.projectNeedId == need.id and r.status == "pending"]:
-        other.status, other.respondedAt, other.response = "cancelled", now, "position_filled"
-        musician = session.get(Musician, other.musicianId)
-        _message(session, ctx, state, need, musician, "position_filled", other)
-        _revoke_tokens(session, other, now)
+    others = [r for r in state.requests if r.projectNeedId == need.id and r.status == "pending"]
+    musicians = {m.id: m for m in session.exec(
+        select(Musician).where(Musician.id.in_({r.musicianId for r in others}))).all()} if others else {}
+    batch: list[dict] = []
+    for other in others:
+        _message(session, ctx, state, need, musicians[other.musicianId], "position_filled", other, batch)
+    if others:  # one UPDATE for all; the loaded objects get the same values without being marked dirty
+        session.execute(
+            sa.update(Request).where(Request.id.in_([r.id for r in others]))
+            .values(status="cancelled", respondedAt=now, response="position_filled", updatedAt=now)
+            .execution_options(synchronize_session=False)
+        )
+        for other in others:
+            for name, value in (("status", "cancelled"), ("respondedAt", now), ("response", "position_filled")):
+                set_committed_value(other, name, value)
+    outbox.enqueue_many(session, batch)
+    _revoke_tokens(session, others, now)
     _event(session, ctx, "need.filled", {"projectId": state.project.projectId, "projectNeedId": need.projectNeedId,
                                         "accepted": accepted, "quantity": need.quantity})
     open_needs = [n for n in state.needs if n.status not in ("cancelled", "archived")]
@@ -631,10 +656,14 @@ def _finish_need_if_filled(session: Session, ctx: Context, state: ProjectState, 
         _event(session, ctx, "project.filled", {"projectId": state.project.projectId})
 
 
-def _revoke_tokens(session: Session, request: Request, now: datetime) -> None:
-    for token in session.exec(select(RequestToken).where(RequestToken.requestId == request.id)).all():
-        if token.usedAt is None:
-            token.usedAt = now
+def _revoke_tokens(session: Session, requests: Request | list[Request], now: datetime) -> None:
+    """A request that is no longer pending has no live token (one UPDATE for any number of requests)."""
+    ids = [r.id for r in requests] if isinstance(requests, list) else [requests.id]
+    if ids:
+        session.execute(
+            sa.update(RequestToken).where(RequestToken.requestId.in_(ids), RequestToken.usedAt.is_(None))
+            .values(usedAt=now).execution_options(synchronize_session=False)
+        )
 
 
 def _apply_answer(session: Session, ctx: Context, state: ProjectState, request: Request, answer: str,
@@ -692,6 +721,17 @@ def _resolve(raw: str, org: str | None) -> tenancy.OrchestraRef | None:
         return None
 
 
+@functools.cache
+def _answer_statement() -> sa.Select:
+    return (
+        select(RequestToken, Request, Musician.preferredLanguage, ProjectNeed.projectId)
+        .join(Request, Request.id == RequestToken.requestId)
+        .join(Musician, Musician.id == Request.musicianId)
+        .join(ProjectNeed, ProjectNeed.id == Request.projectNeedId)
+        .where(RequestToken.token.in_(sa.bindparam("keys", expanding=True)))
+    )
+
+
 def _final_outcome(request: Request) -> str | None:
     """The outcome an answer gets when the request is no longer pending (None while it is)."""
     if request.status in ("accepted", "declined"):
@@ -715,14 +755,10 @@ def handle_response(token: str, answer: str, *, org: str | None = None, via: str
     if ref is None:
         return _outcome(None, "invalid_token", "sv")
     with tenancy.orchestra_session(ref) as session:
-        found = session.exec(
-            select(RequestToken, Request, Musician.preferredLanguage)
-            .join(Request, Request.id == RequestToken.requestId).join(Musician, Musician.id == Request.musicianId)
-            .where(RequestToken.token.in_(tokens.lookup_keys(token)))
-        ).first()
+        found = session.exec(_answer_statement(), params={"keys": tokens.lookup_keys(token)}).first()
         if found is None:
             return _outcome(None, "invalid_token", "sv")
-        row, request, preferred = found
+        row, request, preferred, project_pk = found
         language = templates.language_of(preferred)
         settled = _final_outcome(request)
         if settled is not None:
@@ -731,9 +767,11 @@ def handle_response(token: str, answer: str, *, org: str | None = None, via: str
     ctx = context_for(ref)
 
     def work(session: Session) -> Outcome:
-        request = session.get(Request, request_pk)
-        need = session.get(ProjectNeed, request.projectNeedId)
-        project = _lock_project(session, need.projectId)
+        project = _lock_project(session, project_pk)
+        request = session.get(Request, request_pk)  # read after the lock: as of now
+        settled_now = _final_outcome(request)
+        if settled_now is not None:  # answered or filled while this answer waited for the lock
+            return _outcome(request, settled_now, language)
         state = _load_state(session, project, ctx.timezone, with_candidates=False)
         request = next(r for r in state.requests if r.id == request_pk)
         code = _apply_answer(session, ctx, state, request, answer, via, session.get(RequestToken, token_key))

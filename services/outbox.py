@@ -64,6 +64,23 @@ def enqueue(
     return row
 
 
+def enqueue_many(session: Session, messages: list[dict]) -> int:
+    """Add many e-mails/SMS at once (one INSERT); each dict has the keyword arguments of ``enqueue``."""
+    if not messages:
+        return 0
+    now = clock.now()
+    session.execute(sa.insert(Outbox), [
+        {
+            "messageId": new_message_id(), "channel": m["channel"], "messageType": m["message_type"],
+            "recipient": m["recipient"], "subject": m.get("subject"), "body": m.get("body", ""),
+            "payload": m.get("payload"), "requestId": m.get("request_pk"), "musicianId": m.get("musician_pk"),
+            "status": "pending", "attempts": 0, "nextAttemptAt": now, "createdAt": now,
+        }
+        for m in messages
+    ])
+    return len(messages)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{secrets.token_hex(3)}"
 
