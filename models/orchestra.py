@@ -202,7 +202,7 @@ class Request(OrchestraModel, table=True):
     # ----- additive (ours): derived once at send time so the scheduler's queries use indexes -----
     remindAt: datetime | None = optional_time(index=True)
     deadlineAt: datetime | None = optional_time(index=True)
-    answeredBy: str | None = None  # "musician", "sms", "staff:<username>", "scheduler" (timeout)
+    answeredBy: str | None = None  # "musician", "sms", "staff:<username>", "timeout"
 
 
 class RequestToken(OrchestraModel, table=True):

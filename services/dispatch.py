@@ -331,6 +331,11 @@ def _best_needs(state: ProjectState) -> dict[int, int]:
             continue
         level = state.positions[need.positionId].hierarchyLevel
         for candidate in state.candidates[need.id]:
+            musician = candidate.musician
+            if (musician.id, need.positionId) not in state.qualified:
+                continue  # a need the musician cannot be asked for is never their "best" one
+            if need.requireLocalResidence and not musician.localResidence:
+                continue
             key = (candidate.rank, level)
             current = best.get(candidate.musician.id)
             if current is None or key < current[0]:
@@ -649,6 +654,11 @@ def _finish_need_if_filled(session: Session, ctx: Context, state: ProjectState, 
                 set_committed_value(other, name, value)
     outbox.enqueue_many(session, batch)
     _revoke_tokens(session, others, now)
+    if others:
+        # The cancelled musicians are free again: other started needs of the project may ask them now.
+        for other_need in state.needs:
+            if other_need.id != need.id and other_need.status == "active" and _started(state, other_need.id):
+                _fill(session, ctx, state, only_need=other_need.id)
     _event(session, ctx, "need.filled", {"projectId": state.project.projectId, "projectNeedId": need.projectNeedId,
                                         "accepted": accepted, "quantity": need.quantity})
     open_needs = [n for n in state.needs if n.status not in ("cancelled", "archived")]
@@ -676,7 +686,8 @@ def _apply_answer(session: Session, ctx: Context, state: ProjectState, request: 
     if settled is not None:
         return settled
     deadline = _deadline(request, token)
-    if via == "musician" and deadline is not None and now >= deadline:
+    # A musician's own answer (link or SMS) after the deadline is too late; staff may still record one.
+    if not via.startswith("staff:") and deadline is not None and now >= deadline:
         _time_out(session, ctx, state, request)
         return "expired"
     if answer == "accept":
@@ -692,6 +703,9 @@ def _apply_answer(session: Session, ctx: Context, state: ProjectState, request: 
         request.confirmationSent = True
         _event(session, ctx, "request.accepted", _request_data(state, request, musician, need))
         _finish_need_if_filled(session, ctx, state, need)
+        accepted, pending = state.counts(need.id)
+        if accepted < need.quantity and pending == 0:  # sequential, or the last of a first_come wave: go on
+            _fill(session, ctx, state, only_need=need.id)
         return "accepted"
     request.status, request.respondedAt, request.response, request.answeredBy = "declined", now, "declined", via
     _revoke_tokens(session, request, now)
