@@ -6,13 +6,17 @@ Plain Python (no Reflex import): the app's page table, the guards, the HTTP endp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 # ----- page routes -----------------------------------------------------------------------------------
 HOME = "/"
 LOGIN = "/login"
 INSTRUMENTS = "/instruments"
+PROJECTS = "/projects"
+PROJECT = "/projects/[project_id]"  # dynamic: PROJECTS + "/<projectId>"; build links with project()
 ACCOUNT = "/account"
 SUPERADMIN = "/superadmin"
+DEV_OUTBOX = "/dev/outbox"  # dev and test only (STAGESUB_ENV): the simulated e-mails and SMS
 
 # ----- HTTP routes (Starlette, mounted in front of Reflex) ----------------------------------------------
 AUTH_LOGIN = "/auth/login"
@@ -26,6 +30,32 @@ SUPERADMIN_ROLES: tuple[str, ...] = ("superadmin",)
 ADMIN_ROLES: tuple[str, ...] = ("admin",)
 STAFF_ROLES: tuple[str, ...] = ("admin", "user")
 ALL_ROLES: tuple[str, ...] = ("superadmin", "admin", "user")
+
+
+def project(project_id: str) -> str:
+    """The detail page of one project: ``project("PROJ001") == "/projects/PROJ001"``."""
+    return f"{PROJECTS}/{quote(project_id, safe='')}"
+
+
+def project_id_from_path(path: str | None) -> str:
+    """The project id in a browser path of the detail page (``/projects/PROJ001/`` -> ``PROJ001``), else ""."""
+    parts = [part for part in (path or "").split("?")[0].split("/") if part]
+    if len(parts) == 2 and f"/{parts[0]}" == PROJECTS:
+        return parts[1]
+    return ""
+
+
+def dev_tools_enabled() -> bool:
+    """True in dev and test (``STAGESUB_ENV``), where the developer pages (simulated outbox) exist.
+
+    Reads only the settings, never a database. A configuration error counts as prod: the pages stay away.
+    """
+    from services.settings import ConfigError, get_settings
+
+    try:
+        return get_settings().is_dev_or_test
+    except ConfigError:
+        return False
 
 
 def home_for(role: str | None) -> str:
@@ -43,24 +73,36 @@ class PageSpec:
 
     ``roles`` is None for a public page; otherwise only those roles may see it (others are sent to their home,
     anonymous visitors to the login page). ``redirect_only`` pages show nothing and always send the visitor
-    on to ``home_for`` their role.
+    on to ``home_for`` their role. ``dev_only`` pages exist only in dev and test (``dev_tools_enabled``).
     """
 
     route: str
     roles: tuple[str, ...] | None
     title_key: str
     redirect_only: bool = False
+    dev_only: bool = False
 
 
 PAGES: list[PageSpec] = [
     PageSpec(HOME, None, "app.name", redirect_only=True),
     PageSpec(LOGIN, None, "login.title"),
     PageSpec(INSTRUMENTS, STAFF_ROLES, "instruments.title"),
+    PageSpec(PROJECTS, STAFF_ROLES, "projects.title"),
+    PageSpec(PROJECT, STAFF_ROLES, "project.title"),
     PageSpec(ACCOUNT, ALL_ROLES, "account.title"),
     PageSpec(SUPERADMIN, SUPERADMIN_ROLES, "superadmin.title"),
+    PageSpec(DEV_OUTBOX, STAFF_ROLES, "dev_outbox.title", dev_only=True),
 ]
+"""Every page there is, developer pages included; ``pages()`` gives those of this installation."""
 
 PAGES_BY_ROUTE: dict[str, PageSpec] = {page.route: page for page in PAGES}
+
+
+def pages(include_dev: bool | None = None) -> list[PageSpec]:
+    """The pages this installation serves: ``PAGES`` without the ``dev_only`` ones unless in dev or test."""
+    if include_dev is None:
+        include_dev = dev_tools_enabled()
+    return [page for page in PAGES if include_dev or not page.dev_only]
 
 
 @dataclass(frozen=True)
@@ -72,6 +114,7 @@ class NavArea:
     label_key: str
     roles: tuple[str, ...]
     built: bool
+    dev_only: bool = False
 
 
 NAV_AREAS: list[NavArea] = [
@@ -79,15 +122,19 @@ NAV_AREAS: list[NavArea] = [
     NavArea("musicians", "/musicians", "nav.musicians", STAFF_ROLES, built=False),
     NavArea("instruments", INSTRUMENTS, "nav.instruments", STAFF_ROLES, built=True),
     NavArea("rankings", "/rankings", "nav.rankings", STAFF_ROLES, built=False),
-    NavArea("projects", "/projects", "nav.projects", STAFF_ROLES, built=False),
+    NavArea("projects", PROJECTS, "nav.projects", STAFF_ROLES, built=True),
     NavArea("group-email", "/group-email", "nav.group_email", STAFF_ROLES, built=False),
     NavArea("templates", "/templates", "nav.templates", ADMIN_ROLES, built=False),
     NavArea("settings", "/settings", "nav.settings", ADMIN_ROLES, built=False),
     NavArea("logs", "/logs", "nav.logs", ADMIN_ROLES, built=False),
     NavArea("orchestras", SUPERADMIN, "nav.orchestras", SUPERADMIN_ROLES, built=True),
     NavArea("account", ACCOUNT, "nav.account", ALL_ROLES, built=True),
+    NavArea("dev-outbox", DEV_OUTBOX, "nav.dev_outbox", STAFF_ROLES, built=True, dev_only=True),
 ]
 
 
-def built_areas() -> list[NavArea]:
-    return [area for area in NAV_AREAS if area.built]
+def built_areas(include_dev: bool | None = None) -> list[NavArea]:
+    """The areas shown in the navigation: built ones, developer areas only in dev and test."""
+    if include_dev is None:
+        include_dev = dev_tools_enabled()
+    return [area for area in NAV_AREAS if area.built and (include_dev or not area.dev_only)]

@@ -23,6 +23,7 @@ NAV_ICONS: dict[str, str] = {
     "logs": "scroll-text",
     "account": "circle-user-round",
     "orchestras": "building-2",
+    "dev-outbox": "inbox",
 }
 
 
@@ -49,7 +50,8 @@ def nav_link(area: routes.NavArea, active_route: str) -> rx.Component:
 
 
 def sidebar(active_route: str) -> rx.Component:
-    """Navigation built from ``routes.NAV_AREAS``: only built areas, only those the user's role may open."""
+    """Navigation built from ``routes.NAV_AREAS``: only built areas (developer areas only in dev and test), only
+    those the user's role may open."""
     items = [rx.cond(_role_in(area.roles), nav_link(area, active_route)) for area in routes.built_areas()]
     return rx.el.nav(
         rx.el.ul(

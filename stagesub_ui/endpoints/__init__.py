@@ -10,16 +10,18 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from stagesub_ui import routes
-from stagesub_ui.endpoints import auth, health, respond
+from stagesub_ui.endpoints import api_v1, auth, respond
 
 
 def api_routes() -> list[Route]:
     return [
         Route(routes.AUTH_LOGIN, auth.login, methods=["POST"], name="auth_login"),
         Route(routes.AUTH_LOGOUT, auth.logout, methods=["POST"], name="auth_logout"),
-        Route(routes.API_HEALTH, health.health, methods=["GET"], name="api_health"),
         Route(routes.RESPOND, respond.respond, methods=["GET", "POST"], name="respond"),
         Route(routes.RESPOND_LEGACY, respond.respond, methods=["GET", "POST"], name="respond_legacy"),
+        # REST API v1 from its route table (also the OpenAPI document), /api/v1/health included. It ends with
+        # a catch-all for /api/v1/* (JSON 404/405), so routes under /api/v1 must be added to that table.
+        *api_v1.routes(),
     ]
 
 

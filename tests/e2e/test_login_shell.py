@@ -38,7 +38,9 @@ def test_admin_sees_the_shell_switches_language_and_logs_out(page, server):
     expect(page.locator("#orchestra-name")).to_have_text("Testorkestern")
     expect(page.get_by_test_id("nav-instruments")).to_have_text("Instrument")
     expect(page.get_by_test_id("nav-account")).to_have_text("Mitt konto")
-    expect(page.get_by_test_id("nav-projects")).to_have_count(0)  # not built yet: not shown
+    expect(page.get_by_test_id("nav-projects")).to_have_text("Projekt")
+    expect(page.get_by_test_id("nav-dev-outbox")).to_have_text("Utkorg (simulerad)")  # STAGESUB_ENV=test
+    expect(page.get_by_test_id("nav-dashboard")).to_have_count(0)  # not built yet: not shown
     expect(page.locator("h1")).to_have_text("Instrument")
     cards = page.get_by_test_id("instrument-card")
     expect(cards).to_have_count(13)  # Harpa is archived

@@ -16,7 +16,9 @@ from starlette.testclient import TestClient
 from services import auth, provisioning, settings, tenancy
 from stagesub_ui import routes
 from stagesub_ui.endpoints import api_routes, build_api
+from state.dev_outbox import DevOutboxState
 from state.instruments import InstrumentsState
+from state.projects import ProjectDetailState, ProjectsState
 from state.session import SessionState
 from state.superadmin import SuperadminState
 
@@ -50,8 +52,10 @@ ACTORS = [
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """Two provisioned orchestras (acme, beta), three accounts, one live session token per account."""
+    """Two provisioned orchestras (acme with the demo data, beta), three accounts, one live session token per
+    account."""
     from models.central import central_registry
+    from services.demo import seed_demo_data
 
     data_dir = tmp_path_factory.mktemp("guards")
     with pytest.MonkeyPatch.context() as mp:
@@ -64,8 +68,12 @@ def world(tmp_path_factory):
         tenancy.dispose_all()
         central_registry.metadata.create_all(tenancy.central_engine())
         for sub, name in (("acme", "Testorkestern"), ("beta", "Betaorkestern")):
-            provisioning.create_orchestra(name=name, subdomain=sub, contact_name="Kansli",
-                                          contact_email=f"kansli@{sub}.test", create_admin=False)
+            ref = provisioning.create_orchestra(name=name, subdomain=sub, contact_name="Kansli",
+                                                contact_email=f"kansli@{sub}.test", create_admin=False).orchestra
+            if sub == "acme":
+                with tenancy.orchestra_session(ref) as session:
+                    seed_demo_data(session)
+                    session.commit()
         auth.create_user(username="acme-admin", email="admin@acme.test", password=PASSWORDS["acme-admin"],
                          role="admin", orchestra_subdomain="acme")
         auth.create_user(username="acme-user", email="user@acme.test", password=PASSWORDS["acme-user"],
@@ -78,7 +86,8 @@ def world(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def app():
+def app(world):
+    """The registered app, imported with the test settings (STAGESUB_ENV=test: developer pages included)."""
     from stagesub_ui.stagesub_ui import app
 
     return app
@@ -102,7 +111,8 @@ def redirect_target(spec) -> str | None:
         return None
     specs = spec if isinstance(spec, list) else [spec]
     for one in specs:
-        if one is not None and "redirect" in one.handler.fn.__qualname__:
+        handler = getattr(one, "handler", None)  # an EventSpec; a chained EventHandler is no redirect
+        if handler is not None and "redirect" in handler.fn.__qualname__:
             for name, value in one.args:
                 if str(name) == "path":
                     return value._var_value
@@ -139,10 +149,59 @@ async def open_page(app, page: routes.PageSpec, actor: Actor, tokens: dict[str, 
 
 
 def test_pages_table_matches_the_registered_app(app):
+    from stagesub_ui import stagesub_ui
+
+    assert stagesub_ui.DEV_TOOLS  # the tests run with STAGESUB_ENV=test
     assert set(app._unevaluated_pages) == {route_key(page.route) for page in routes.PAGES}
     assert len({page.route for page in routes.PAGES}) == len(routes.PAGES)
     for page in routes.PAGES:
         assert app._load_events[route_key(page.route)], f"{page.route} has no on_load guard"
+
+
+def test_developer_pages_only_in_dev_and_test():
+    assert [page.route for page in routes.PAGES if page.dev_only] == [routes.DEV_OUTBOX]
+    assert routes.DEV_OUTBOX in {page.route for page in routes.pages(include_dev=True)}
+    assert routes.DEV_OUTBOX not in {page.route for page in routes.pages(include_dev=False)}
+    assert "dev-outbox" in {area.key for area in routes.built_areas(include_dev=True)}
+    assert "dev-outbox" not in {area.key for area in routes.built_areas(include_dev=False)}
+    assert {page.route for page in routes.pages(include_dev=False)} == {
+        page.route for page in routes.PAGES if not page.dev_only}
+
+
+def test_prod_app_has_no_developer_pages(tmp_path):
+    """Import the app as a prod installation would (in a fresh interpreter): no outbox page, no nav entry,
+    and the import touches no database."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {name: value for name, value in os.environ.items() if not name.startswith("STAGESUB_")}
+    env.update({"STAGESUB_ENV": "prod", "STAGESUB_DATA_DIR": str(tmp_path / "data"),
+                "STAGESUB_SECRET_KEY": "k" * 40, "STAGESUB_DATABASE_URL": f"sqlite:///{tmp_path / 'central.db'}"})
+    code = (
+        "import json; from stagesub_ui import routes; from stagesub_ui.stagesub_ui import app, DEV_TOOLS; "
+        "print(json.dumps({'dev': DEV_TOOLS, 'pages': sorted(app._unevaluated_pages), "
+        "'nav': [a.key for a in routes.built_areas()]}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=routes.__file__.rsplit("/", 2)[0],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["dev"] is False
+    assert "dev/outbox" not in result["pages"] and "projects/[project_id]" in result["pages"]
+    assert "dev-outbox" not in result["nav"] and "projects" in result["nav"]
+    assert not (tmp_path / "central.db").exists() and not (tmp_path / "data").exists()
+
+
+def test_project_routes():
+    assert routes.project("PROJ001") == "/projects/PROJ001"
+    assert routes.project("a/b") == "/projects/a%2Fb"
+    assert routes.project_id_from_path("/projects/PROJ001") == "PROJ001"
+    assert routes.project_id_from_path("/projects/PROJ001/") == "PROJ001"
+    assert routes.project_id_from_path("/projects/PROJ001?x=1") == "PROJ001"
+    for path in ("/projects", "/projects/", "/instruments/PROJ001", "/projects/a/b", "", None):
+        assert routes.project_id_from_path(path) == ""
 
 
 def test_navigation_shows_only_built_areas_and_knows_every_spec_area():
@@ -192,6 +251,78 @@ async def test_denied_visitors_get_no_data(app, world, actor):
         assert orchestras.orchestras == []
 
 
+def substate(root: State, cls) -> State:
+    return root.get_substate(cls.get_full_name().split(".")[1:])
+
+
+@pytest.mark.parametrize("actor", ACTORS, ids=lambda actor: actor.name)
+async def test_project_pages_show_data_only_to_the_orchestras_staff(app, world, actor):
+    redirect, root = await open_page(app, routes.PAGES_BY_ROUTE[routes.PROJECTS], actor, world)
+    projects = substate(root, ProjectsState)
+    if redirect is None:
+        assert actor.role in routes.STAFF_ROLES
+        assert projects.loaded and {row.name for row in projects.projects} == {"Mahler 5", "Julkonsert"}
+        assert all(row.href == routes.project(row.projectId) for row in projects.projects)
+        project_id = projects.projects[0].projectId
+    else:
+        assert projects.projects == [] and not projects.loaded
+        project_id = "PROJ001"
+
+    detail_page = routes.PageSpec(routes.project(project_id), STAFF_ROLES_OF_DETAIL, "project.title")
+    redirect, root = await open_detail(app, detail_page.route, actor, world)
+    detail = substate(root, ProjectDetailState)
+    assert redirect == expected_redirect(routes.PAGES_BY_ROUTE[routes.PROJECT], actor)
+    if redirect is None:
+        assert detail.loaded and not detail.not_found and detail.current_project_id == project_id
+        assert detail.project.name in {"Mahler 5", "Julkonsert"} and detail.needs
+        assert detail.requests == []  # nothing sent in this module
+    else:
+        assert not detail.loaded and detail.project.name == "" and detail.needs == []
+
+
+STAFF_ROLES_OF_DETAIL = routes.STAFF_ROLES
+
+
+async def open_detail(app, path: str, actor: Actor, tokens: dict[str, str]):
+    """The detail page's on_load handlers with a real project path in the URL."""
+    root = State()
+    root.router = make_router(actor.host, path, cookie_of(actor, tokens))
+    first_redirect = None
+    for handler in app._load_events[route_key(routes.PROJECT)]:
+        result = await handler.fn(root.get_substate(handler.state_full_name.split(".")[1:]))
+        first_redirect = first_redirect or redirect_target(result)
+    return first_redirect, root
+
+
+async def test_unknown_project_shows_not_found(app, world):
+    admin = next(actor for actor in ACTORS if actor.name == "admin")
+    for path in ("/projects/PROJ999", "/projects/%3Cscript%3E"):
+        redirect, root = await open_detail(app, path, admin, world)
+        detail = substate(root, ProjectDetailState)
+        assert redirect is None and detail.not_found and detail.loaded and detail.needs == []
+
+
+async def test_project_refresh_rechecks_the_session(app, world):
+    admin = next(actor for actor in ACTORS if actor.name == "admin")
+    _, root = await open_detail(app, "/projects/PROJ001", admin, world)
+    detail = substate(root, ProjectDetailState)
+    assert detail.loaded and not detail.not_found
+    root.router = make_router(admin.host, "/projects/PROJ001", "")
+    assert redirect_target(await detail.refresh()) == routes.LOGIN
+    assert not substate(root, SessionState).is_authenticated
+
+
+async def test_dev_outbox_is_refused_when_dev_tools_are_off(app, world, monkeypatch):
+    admin = next(actor for actor in ACTORS if actor.name == "admin")
+    page = routes.PAGES_BY_ROUTE[routes.DEV_OUTBOX]
+    redirect, root = await open_page(app, page, admin, world)
+    assert redirect is None and substate(root, DevOutboxState).loaded
+    monkeypatch.setattr(routes, "dev_tools_enabled", lambda: False)
+    redirect, root = await open_page(app, page, admin, world)
+    outbox_state = substate(root, DevOutboxState)
+    assert redirect == routes.home_for("admin") and not outbox_state.loaded and outbox_state.messages == []
+
+
 async def test_show_archived_toggle_rechecks_the_session(app, world):
     actor = next(actor for actor in ACTORS if actor.name == "admin")
     _, root = await open_page(app, routes.PAGES_BY_ROUTE[routes.INSTRUMENTS], actor, world)
@@ -220,7 +351,18 @@ HTTP_EXPECTATIONS = {
         else (200, routes.home_for(actor.role)) if actor.valid_here
         else (403, None)
     ),
+    ("/api/v1/openapi.json", "GET"): lambda actor: (200, None),
 }
+# Every REST operation needs an API key: a staff login (session cookie) opens none of them. Unknown paths
+# under /api/v1 get the API's JSON 404, whoever asks.
+for _route in api_routes():
+    for _method in _route.methods - {"HEAD"} if _route.path.startswith("/api/v1/") else ():
+        if (_route.path, _method) in HTTP_EXPECTATIONS:
+            continue
+        if _route.path.endswith("{rest:path}"):
+            HTTP_EXPECTATIONS[(_route.path, _method)] = lambda actor: (404, None)
+        else:
+            HTTP_EXPECTATIONS[(_route.path, _method)] = lambda actor: (401, None)
 
 
 def test_every_http_route_has_expectations():
