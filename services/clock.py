@@ -6,8 +6,10 @@ exercised without waiting; in prod it is always the wall clock.
 
 from __future__ import annotations
 
+import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 UTC = UTC
@@ -60,3 +62,49 @@ def format_local(value: datetime | None, tz_name: str = "Europe/Stockholm", with
         return ""
     local = to_local(value, tz_name)
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+YEARS = (1900, 2200)
+def orchestra_timezone() -> ZoneInfo:
+    from services.settings import get_settings
+
+    return ZoneInfo(get_settings().timezone)
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_moment(value: Any, field: str, *, end_of_day: bool = False, date_zone: Any = None) -> datetime:
+    """An aware UTC datetime from a datetime, a date or an ISO 8601 string.
+
+    A date alone means the start (or with ``end_of_day`` the last millisecond) of that day in ``date_zone``
+    (default: the orchestra's time zone); a time without an offset is UTC (how the database stores it).
+    """
+    from services.errors import ValidationError
+
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _DATE_ONLY.match(text):
+                value = date.fromisoformat(text)
+            else:
+                value = datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            raise ValidationError("invalid_date", f"{field} is not an ISO 8601 date or time.",
+                                  {field: "not an ISO 8601 date or time"}) from None
+    if not isinstance(value, date):  # datetime is a date too
+        raise ValidationError("invalid_date", f"{field} must be a date or a time.",
+                              {field: "required, a date or time"})
+    out_of_range = ValidationError("invalid_date", f"{field} must lie between the years {YEARS[0]} and {YEARS[1]}.",
+                                   {field: f"between {YEARS[0]} and {YEARS[1]}"})
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise out_of_range
+    if isinstance(value, datetime):
+        moment = as_utc(value)
+    else:
+        day_time = time(23, 59, 59, 999000) if end_of_day else time(0, 0)
+        zone = date_zone or orchestra_timezone()
+        moment = datetime.combine(value, day_time, tzinfo=zone).astimezone(UTC)
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise out_of_range
+    return moment

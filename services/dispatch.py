@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -157,30 +155,6 @@ def reminder_percentage(session: Session) -> int:
 
 
 # ----- transactions and locks ------------------------------------------------------------------------------
-
-
-def _is_retryable(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return any(s in text for s in ("database is locked", "deadlock detected", "could not serialize", "busy"))
-
-
-def run_write(ref: tenancy.OrchestraRef, work: Callable[[Session], T], attempts: int = 8) -> T:
-    """Run ``work`` in one write transaction on the orchestra database; a busy or deadlocked database is
-    retried with a short backoff (never surfaced as an error unless it persists)."""
-    for attempt in range(1, attempts + 1):
-        with tenancy.orchestra_session(ref) as session:
-            try:
-                tenancy.begin_write(session)
-                result = work(session)
-                session.commit()
-                return result
-            except sa.exc.OperationalError as exc:
-                session.rollback()
-                if not _is_retryable(exc) or attempt == attempts:
-                    raise
-                log.info("busy database (%s), retry %d", exc.orig, attempt)
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-    raise RuntimeError("unreachable")
 
 
 def _lock_project(session: Session, project_pk: int) -> Project:
@@ -593,7 +567,7 @@ def send_project(ref: tenancy.OrchestraRef, project_id: str, *, actor: str = "ap
                                  entityType="Project", entityId=project.id, newValues={"sent": total}))
         return {"sent": total, "needs": needs}
 
-    return run_write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def refill_need(ref: tenancy.OrchestraRef, project_need_pk: int) -> int:
@@ -610,7 +584,7 @@ def refill_need(ref: tenancy.OrchestraRef, project_need_pk: int) -> int:
             return 0
         return _fill(session, ctx, state, only_need=need.id).get(need.id, 0)
 
-    return run_write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def _started(state: ProjectState, need_pk: int) -> bool:
@@ -791,7 +765,7 @@ def handle_response(token: str, answer: str, *, org: str | None = None, via: str
         code = _apply_answer(session, ctx, state, request, answer, via, session.get(RequestToken, token_key))
         return _outcome(request, code, language)
 
-    return run_write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def respond_on_behalf(ref: tenancy.OrchestraRef, request_id: str, answer: str, *, staff: str,
@@ -817,7 +791,7 @@ def respond_on_behalf(ref: tenancy.OrchestraRef, request_id: str, answer: str, *
                              newValues={"answer": answer, "note": note, "outcome": code}))
         return _outcome(request, code, "sv")
 
-    return run_write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 # ----- reading -------------------------------------------------------------------------------------------------
@@ -947,7 +921,7 @@ def send_reminders(ref: tenancy.OrchestraRef, project_pk: int, request_pks: list
             sent += 1
         return sent
 
-    return run_write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def time_out_requests(ref: tenancy.OrchestraRef, project_pk: int, request_pks: list[int]) -> tuple[int, int]:
@@ -966,4 +940,4 @@ def time_out_requests(ref: tenancy.OrchestraRef, project_pk: int, request_pks: l
                 timed_out += 1
         return timed_out, refilled
 
-    return run_write(ref, work)
+    return tenancy.write_transaction(ref, work)

@@ -18,6 +18,12 @@ class ServiceError(Exception):
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
 
 
+class BadRequest(ServiceError):
+    """The request cannot be read (HTTP 400): malformed JSON, wrong types, repeated parameters."""
+
+    status = 400
+
+
 class ValidationError(ServiceError):
     status = 422
 

@@ -19,21 +19,18 @@ The time helpers at the end (``as_moment``) are shared with ``services.projects`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from datetime import date, datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.central import Orchestra
 from models.orchestra import Musician, MusicianBlockout, MusicianQualification, Position, Request
-from services import clock, dispatch, tenancy
+from services import clock, tenancy
 from services.errors import Conflict, NotFound, ValidationError
 from services.ids import next_id
-from services.settings import get_settings
 
 T = TypeVar("T")
 
@@ -45,70 +42,11 @@ NAME_MAX = 100
 EMAIL_MAX = 254
 NOTES_MAX = 10_000
 REASON_MAX = 500
-YEARS = (1900, 2200)
 REQUEST_STATUSES = {"pending": "pending", "accepted": "accepted", "declined": "declined",
                      "timed_out": "timedOut", "cancelled": "cancelled"}
 CREATE_FIELDS = ("firstName", "lastName", "email", "phone", "preferredLanguage", "localResidence", "notes",
                  "qualifications")
 UPDATE_FIELDS = (*CREATE_FIELDS, "isActive")
-
-
-# ----- shared helpers (also used by services.projects and services.rankings) -----------------------------------
-
-
-def write(ref: tenancy.OrchestraRef, work: Callable[[Session], T]) -> T:
-    """One write transaction on the orchestra database, retried while SQLite is busy (``dispatch.run_write``)."""
-    return dispatch.run_write(ref, work)
-
-
-def plan_limits(ref: tenancy.OrchestraRef) -> tuple[int, int]:
-    """(maxMusicians, maxProjects) of the orchestra's plan, from the central database."""
-    with tenancy.central_session() as central:
-        row = central.get(Orchestra, ref.id)
-        if row is None:
-            raise NotFound("orchestra_not_found", "The orchestra does not exist.")
-        return row.maxMusicians, row.maxProjects
-
-
-def orchestra_timezone() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def as_moment(value: Any, field: str, *, end_of_day: bool = False, date_zone: Any = None) -> datetime:
-    """An aware UTC datetime from a datetime, a date or an ISO 8601 string.
-
-    A date alone means the start (or with ``end_of_day`` the last millisecond) of that day in ``date_zone``
-    (default: the orchestra's time zone); a time without an offset is UTC (how the database stores it).
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if _DATE_ONLY.match(text):
-                value = date.fromisoformat(text)
-            else:
-                value = datetime.fromisoformat(text.replace("z", "Z"))
-        except ValueError:
-            raise ValidationError("invalid_date", f"{field} is not an ISO 8601 date or time.",
-                                  {field: "not an ISO 8601 date or time"}) from None
-    if not isinstance(value, date):  # datetime is a date too
-        raise ValidationError("invalid_date", f"{field} must be a date or a time.",
-                              {field: "required, a date or time"})
-    out_of_range = ValidationError("invalid_date", f"{field} must lie between the years {YEARS[0]} and {YEARS[1]}.",
-                                   {field: f"between {YEARS[0]} and {YEARS[1]}"})
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise out_of_range
-    if isinstance(value, datetime):
-        moment = clock.as_utc(value)
-    else:
-        day_time = time(23, 59, 59, 999000) if end_of_day else time(0, 0)
-        zone = date_zone or orchestra_timezone()
-        moment = datetime.combine(value, day_time, tzinfo=zone).astimezone(clock.UTC)
-    if not YEARS[0] <= moment.year <= YEARS[1]:
-        raise out_of_range
-    return moment
 
 
 def like_pattern(word: str) -> str:
@@ -260,7 +198,7 @@ def _set_qualifications(session: Session, musician: Musician, positions: list[Po
 
 
 def _check_plan_limit(ref: tenancy.OrchestraRef, session: Session) -> None:
-    max_musicians, _ = plan_limits(ref)
+    max_musicians, _ = tenancy.plan_limits(ref)
     count = session.execute(
         sa.select(sa.func.count()).select_from(Musician).where(Musician.isArchived == sa.false())
     ).scalar_one()
@@ -402,7 +340,7 @@ def create_musician(ref: tenancy.OrchestraRef, data: Mapping[str, Any]) -> dict:
         return _detail(session, musician)
 
     try:
-        return write(ref, work)
+        return tenancy.write_transaction(ref, work)
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from None
 
@@ -428,7 +366,7 @@ def update_musician(ref: tenancy.OrchestraRef, musician_id: str, changes: Mappin
         return _detail(session, musician)
 
     try:
-        return write(ref, work)
+        return tenancy.write_transaction(ref, work)
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from None
 
@@ -445,7 +383,7 @@ def archive_musician(ref: tenancy.OrchestraRef, musician_id: str) -> dict:
             session.flush()
         return _detail(session, musician)
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def restore_musician(ref: tenancy.OrchestraRef, musician_id: str) -> dict:
@@ -461,7 +399,7 @@ def restore_musician(ref: tenancy.OrchestraRef, musician_id: str) -> dict:
             session.flush()
         return _detail(session, musician)
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 # ----- blockouts -------------------------------------------------------------------------------------------------
@@ -490,11 +428,11 @@ def add_blockout(ref: tenancy.OrchestraRef, musician_id: str, start: Any, end: A
     problems: dict[str, str] = {}
     start_at = end_at = None
     try:
-        start_at = as_moment(start, "startDate")
+        start_at = clock.parse_moment(start, "startDate")
     except ValidationError as exc:
         problems.update(exc.fields)
     try:
-        end_at = as_moment(end, "endDate", end_of_day=True)
+        end_at = clock.parse_moment(end, "endDate", end_of_day=True)
     except ValidationError as exc:
         problems.update(exc.fields)
     if reason is not None and not isinstance(reason, str):
@@ -516,7 +454,7 @@ def add_blockout(ref: tenancy.OrchestraRef, musician_id: str, start: Any, end: A
         session.flush()
         return blockout_as_dict(blockout, musician.musicianId)
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def delete_blockout(ref: tenancy.OrchestraRef, musician_id: str, blockout_id: str) -> None:
@@ -528,4 +466,4 @@ def delete_blockout(ref: tenancy.OrchestraRef, musician_id: str, blockout_id: st
             raise NotFound("blockout_not_found", f"No blockout {blockout_id} for {musician_id}.")
         session.delete(blockout)
 
-    write(ref, work)
+    tenancy.write_transaction(ref, work)

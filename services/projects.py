@@ -51,7 +51,6 @@ from services import clock, dispatch, outbox, tenancy
 from services.errors import Conflict, NotFound, ValidationError
 from services.ids import next_id
 from services.messaging import templates
-from services.musicians import as_moment, orchestra_timezone, plan_limits, write
 from services.rankings import check_candidates, ordered_musician_ids, write_order
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ def _text(value: Any, field: str, problems: dict[str, str], *, required: bool = 
 
 
 def iso_week(moment: datetime) -> int:
-    return moment.astimezone(orchestra_timezone()).isocalendar().week
+    return moment.astimezone(clock.orchestra_timezone()).isocalendar().week
 
 
 # ----- projects ----------------------------------------------------------------------------------------------
@@ -138,7 +137,7 @@ def _clean_project(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     if not partial or "startDate" in data:
         try:
             # A date alone is midnight UTC, so that it reads back as the same date.
-            clean["startDate"] = as_moment(data.get("startDate"), "startDate", date_zone=clock.UTC)
+            clean["startDate"] = clock.parse_moment(data.get("startDate"), "startDate", date_zone=clock.UTC)
         except ValidationError as exc:
             problems.update(exc.fields or {"startDate": "required"})
     if "weekNumber" in data and data["weekNumber"] is not None:
@@ -248,7 +247,7 @@ def list_projects(ref: tenancy.OrchestraRef, *, date_from: Any = None, date_to: 
         if value is None or value == "":
             continue
         try:
-            moment = as_moment(value, field, end_of_day=end)
+            moment = clock.parse_moment(value, field, end_of_day=end)
         except ValidationError as exc:
             problems.update(exc.fields)
             continue
@@ -280,7 +279,7 @@ def _check_project_limit(ref: tenancy.OrchestraRef, session: Session, start: dat
     since = clock.now() - CURRENT_PROJECT_WINDOW
     if start < since:
         return
-    _, max_projects = plan_limits(ref)
+    _, max_projects = tenancy.plan_limits(ref)
     count = session.execute(
         sa.select(sa.func.count()).select_from(Project).where(Project.startDate >= since)
     ).scalar_one()
@@ -305,7 +304,7 @@ def create_project(ref: tenancy.OrchestraRef, data: Mapping[str, Any]) -> dict:
         session.flush()
         return _project_detail(session, project)
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def update_project(ref: tenancy.OrchestraRef, project_id: str, changes: Mapping[str, Any]) -> dict:
@@ -324,7 +323,7 @@ def update_project(ref: tenancy.OrchestraRef, project_id: str, changes: Mapping[
         session.flush()
         return _project_detail(session, project)
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 # ----- needs -------------------------------------------------------------------------------------------------
@@ -462,7 +461,7 @@ def create_need(ref: tenancy.OrchestraRef, project_id: str, data: Mapping[str, A
         return next(n for n in _needs_of(session, [project.id])[project.id] if n["projectNeedId"] ==
                     need.projectNeedId)
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def _need_dict(session: Session, need: ProjectNeed) -> dict:
@@ -575,7 +574,7 @@ def update_need(ref: tenancy.OrchestraRef, need_id: str, changes: Mapping[str, A
         outcome["refill"] = need.id if status == "active" and (raised or before != "active") else None
         return _need_dict(session, need)
 
-    result = write(ref, work)
+    result = tenancy.write_transaction(ref, work)
     if outcome.get("refill"):
         if _refill(ref, outcome["refill"]):
             result = get_need(ref, need_id)
@@ -601,7 +600,7 @@ def pause_project(ref: tenancy.OrchestraRef, project_id: str) -> dict:
                         .values(status="paused", updatedAt=clock.now()))
         return _project_detail(session, project)
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 def resume_project(ref: tenancy.OrchestraRef, project_id: str) -> dict:
@@ -616,7 +615,7 @@ def resume_project(ref: tenancy.OrchestraRef, project_id: str) -> dict:
                             .values(status="active", updatedAt=clock.now()))
         return paused
 
-    for need_pk in write(ref, work):
+    for need_pk in tenancy.write_transaction(ref, work):
         _refill(ref, need_pk)
     return get_project(ref, project_id)
 
@@ -681,7 +680,7 @@ def create_custom_list(ref: tenancy.OrchestraRef, project_id: str, position_id: 
         return _custom_dict(custom, project.projectId, position.positionId, [m.musicianId for m in musicians])
 
     try:
-        return write(ref, work)
+        return tenancy.write_transaction(ref, work)
     except IntegrityError:
         raise Conflict("concurrent_change", "The list was created at the same moment; load it again.") from None
 
@@ -717,7 +716,7 @@ def replace_custom_order(ref: tenancy.OrchestraRef, custom_list_id: str, musicia
                             [m.musicianId for m in musicians])
 
     try:
-        return write(ref, work)
+        return tenancy.write_transaction(ref, work)
     except IntegrityError:
         raise Conflict("concurrent_change", "The list was changed at the same moment; load it again.") from None
 
@@ -804,7 +803,7 @@ def send_group_email(ref: tenancy.OrchestraRef, project_id: str, subject: Any, m
             row.payload = {"projectId": project.projectId, "groupEmailLogId": log_row.id}
         return {"recipients": len(recipients), "queued": len(recipients)}
 
-    return write(ref, work)
+    return tenancy.write_transaction(ref, work)
 
 
 # ----- the communication log ---------------------------------------------------------------------------------

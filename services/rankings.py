@@ -25,7 +25,7 @@ from models.orchestra import Musician, MusicianQualification, Position, Ranking,
 from services import clock, tenancy
 from services.errors import Conflict, NotFound, ValidationError
 from services.ids import next_ids
-from services.musicians import position_by_public_id, write
+from services.musicians import position_by_public_id
 
 MAX_LIST_LENGTH = 1000
 
@@ -174,7 +174,7 @@ def replace_order(ref: tenancy.OrchestraRef, ranking_list_id: str, musician_ids:
         return _as_dict(ranking_list, position, [m.musicianId for m in musicians])
 
     try:
-        return write(ref, work)
+        return tenancy.write_transaction(ref, work)
     except IntegrityError:
         raise Conflict("concurrent_change", "The list was changed at the same moment; load it again and retry.") \
             from None

@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -33,6 +35,9 @@ SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 RESERVED_SUBDOMAINS = frozenset({"www", "api", "admin", "superadmin", "app", "static", "mail", "localhost"})
 # Query parameters that Prisma accepts in a connection string but libpq does not.
 _PRISMA_ONLY_PARAMS = ("schema", "pgbouncer", "connection_limit", "pool_timeout", "socket_timeout")
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -210,6 +215,15 @@ def get_orchestra_cached(subdomain: str) -> OrchestraRef:
     return ref
 
 
+def plan_limits(ref: OrchestraRef) -> tuple[int, int]:
+    """(maxMusicians, maxProjects) of the orchestra's plan, from the central database."""
+    with central_session() as central:
+        row = central.get(Orchestra, ref.id)
+        if row is None:
+            raise NotFound("orchestra_not_found", "The orchestra does not exist.")
+        return row.maxMusicians, row.maxProjects
+
+
 def forget_cached_orchestras() -> None:
     """Call after changing an orchestra's central row, so this process sees the change at once."""
     _ref_cache.clear()
@@ -262,6 +276,30 @@ def orchestra_base_url(ref: OrchestraRef) -> str:
     if ref.customDomain:
         return f"{public.scheme}://{ref.customDomain}{port}"
     return f"{public.scheme}://{ref.subdomain}.{get_settings().base_domain}{port}"
+
+
+def _is_retryable(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(s in text for s in ("database is locked", "deadlock detected", "could not serialize", "busy"))
+
+
+def write_transaction(ref: OrchestraRef, work: Callable[[Session], T], attempts: int = 8) -> T:
+    """Run ``work`` in one write transaction on the orchestra database; a busy or deadlocked database is
+    retried with a short backoff (never surfaced as an error unless it persists)."""
+    for attempt in range(1, attempts + 1):
+        with orchestra_session(ref) as session:
+            try:
+                begin_write(session)
+                result = work(session)
+                session.commit()
+                return result
+            except sa.exc.OperationalError as exc:
+                session.rollback()
+                if not _is_retryable(exc) or attempt == attempts:
+                    raise
+                log.info("busy database (%s), retry %d", exc.orig, attempt)
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+    raise RuntimeError("unreachable")
 
 
 # ----- hosts -----------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services import api_keys, clock, tenancy
-from services.errors import NotFound, ServiceError, Unauthorized, ValidationError
+from services.errors import BadRequest, NotFound, ServiceError, Unauthorized, ValidationError
 from services.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -39,12 +39,6 @@ MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000_000
 NO_STORE = {"Cache-Control": "no-store"}
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-class BadRequest(ServiceError):
-    """The request cannot be read (HTTP 400)."""
-
-    status = 400
 
 
 # ----- JSON out ------------------------------------------------------------------------------------------------

@@ -71,18 +71,32 @@ def new_pg_database(pg_server_url):
     engine.dispose()
 
 
+def _stagesub_databases(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'stagesub\\_it\\_%'"))
+                   .scalars())
+
+
 @pytest.fixture
 def orchestra_server(pg_server_url, monkeypatch):
-    """New orchestras get their own PostgreSQL database (STAGESUB_ORCHESTRA_DB_SERVER_URL); dropped afterwards."""
+    """New orchestras get their own PostgreSQL database (STAGESUB_ORCHESTRA_DB_SERVER_URL).
+
+    Tests name such orchestras ``it-<random>`` (``random_subdomain()``); the databases that appeared during
+    the test are dropped afterwards.
+    """
+    engine = _admin_engine()
+    before = _stagesub_databases(engine)
     monkeypatch.setenv("STAGESUB_ORCHESTRA_DB_SERVER_URL", pg_server_url)
     yield pg_server_url
     from services import tenancy
 
     tenancy.dispose_all()
-    engine = _admin_engine()
     with engine.connect() as conn:
-        names = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'stagesub\\_%'")).scalars()
-        for name in list(names):
-            if name.startswith("stagesub_it") and not name.startswith("stagesub_test_"):
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in _stagesub_databases(engine) - before:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def random_subdomain() -> str:
+    """An orchestra subdomain no other test (or test run) uses: its database is ``stagesub_it_<hex>``."""
+    return f"it-{secrets.token_hex(4)}"

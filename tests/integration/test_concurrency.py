@@ -26,6 +26,7 @@ from models.orchestra import (
 )
 from services import clock, dispatch, ids, provisioning, settings, tenancy, tokens
 from services.migrations import upgrade_central
+from tests.integration.conftest import random_subdomain
 
 ROSTER = 200
 SEATS = 3
@@ -109,7 +110,7 @@ def test_200_simultaneous_accepts_on_postgresql(new_pg_database, orchestra_serve
     settings.reset_settings()
     tenancy.dispose_all()
     upgrade_central()
-    ref = provisioning.create_orchestra(name="Race", subdomain="it-race", contact_name="K",
+    ref = provisioning.create_orchestra(name="Race", subdomain=random_subdomain(), contact_name="K",
                                         contact_email="k@race.example.se", create_admin=False).orchestra
     assert ref.database_url.startswith("postgresql")
     _race(ref)

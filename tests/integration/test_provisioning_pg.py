@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 import sqlalchemy as sa
 from sqlmodel import func, select
@@ -12,6 +10,7 @@ from models.central import Orchestra
 from models.orchestra import Instrument, Musician
 from services import provisioning, seed_data, tenancy
 from services.errors import ServiceError
+from tests.integration.conftest import random_subdomain
 
 
 def _databases(server_url: str) -> set[str]:
@@ -39,7 +38,7 @@ def pg_installation(new_pg_database, orchestra_server, tmp_path, monkeypatch):
 
 
 def _sub() -> str:
-    return f"it-{secrets.token_hex(3)}"
+    return random_subdomain()
 
 
 def test_each_orchestra_gets_its_own_postgresql_database(pg_installation):

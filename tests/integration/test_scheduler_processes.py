@@ -30,6 +30,7 @@ from models.orchestra import (
 )
 from services import clock, dispatch, ids, provisioning, settings, tenancy
 from services.migrations import upgrade_central
+from tests.integration.conftest import random_subdomain
 
 ROOT = Path(__file__).resolve().parents[2]
 MUSICIANS = 300
@@ -53,7 +54,7 @@ def pg_orchestra(new_pg_database, orchestra_server, tmp_path, monkeypatch):
     settings.reset_settings()
     tenancy.dispose_all()
     upgrade_central()
-    ref = provisioning.create_orchestra(name="Schema", subdomain="it-sched", contact_name="K",
+    ref = provisioning.create_orchestra(name="Schema", subdomain=random_subdomain(), contact_name="K",
                                         contact_email="k@sched.example.se", create_admin=False).orchestra
     with tenancy.orchestra_session(ref) as session:
         position = session.exec(select(Position).where(Position.name == "Tutti violin 2")).one()

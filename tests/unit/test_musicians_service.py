@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from models.central import Orchestra
 from models.orchestra import Musician, MusicianQualification, RankingList
-from services import dispatch, musicians, projects, provisioning, rankings, tenancy
+from services import clock, dispatch, musicians, projects, provisioning, rankings, tenancy
 from services.errors import Conflict, NotFound, ValidationError
 
 
@@ -165,13 +165,13 @@ def test_blockouts(ref):
     assert len(musicians.list_blockouts(ref, musician_id)) == 1
 
 
-def test_as_moment(installation):
-    assert musicians.as_moment("2031-01-10", "d") == datetime(2031, 1, 9, 23, tzinfo=UTC)
-    assert musicians.as_moment("2031-01-10", "d", date_zone=UTC) == datetime(2031, 1, 10, tzinfo=UTC)
-    assert musicians.as_moment("2031-01-10T08:00:00Z", "d") == datetime(2031, 1, 10, 8, tzinfo=UTC)
-    assert musicians.as_moment(datetime(2031, 1, 10, 8), "d") == datetime(2031, 1, 10, 8, tzinfo=UTC)
+def test_parse_moment(installation):
+    assert clock.parse_moment("2031-01-10", "d") == datetime(2031, 1, 9, 23, tzinfo=UTC)
+    assert clock.parse_moment("2031-01-10", "d", date_zone=UTC) == datetime(2031, 1, 10, tzinfo=UTC)
+    assert clock.parse_moment("2031-01-10T08:00:00Z", "d") == datetime(2031, 1, 10, 8, tzinfo=UTC)
+    assert clock.parse_moment(datetime(2031, 1, 10, 8), "d") == datetime(2031, 1, 10, 8, tzinfo=UTC)
     with pytest.raises(ValidationError) as caught:
-        musicians.as_moment("10/1", "startDate")
+        clock.parse_moment("10/1", "startDate")
     assert caught.value.fields == {"startDate": "not an ISO 8601 date or time"}
     with pytest.raises(ValidationError):
-        musicians.as_moment(12, "startDate")
+        clock.parse_moment(12, "startDate")
