@@ -444,8 +444,11 @@ def preview_project(ref: tenancy.OrchestraRef, project_id: str) -> dict:
 # ----- sending -------------------------------------------------------------------------------------------------
 
 
+LINK_TYPES = ("request", "reminder")  # the messages that carry the response link and deadline
+
+
 def _variables(session: Session, ctx: Context, state: ProjectState, need: ProjectNeed, musician: Musician,
-               language: str, request: Request | None = None) -> dict[str, object]:
+               language: str, request: Request | None = None, base_type: str = "request") -> dict[str, object]:
     position = state.positions[need.positionId]
     project = state.project
     values: dict[str, object] = {
@@ -464,7 +467,7 @@ def _variables(session: Session, ctx: Context, state: ProjectState, need: Projec
         "attachmentNote": ("Noter och övrig information skickas separat." if language == "sv"
                            else "Sheet music and other information will follow separately."),
     }
-    if request is not None:
+    if request is not None and base_type in LINK_TYPES:
         values["responseUrl"] = tokens.response_url(ctx.ref, _raw_token(session, ctx, request))
         if request.deadlineAt:
             values["deadline"] = templates.format_date(request.deadlineAt, language, ctx.timezone, with_time=True)
@@ -491,7 +494,7 @@ def _message(session: Session, ctx: Context, state: ProjectState, need: ProjectN
     """Render ``base_type`` for the musician and queue it (into ``batch`` for one bulk insert, if given)."""
     language = templates.language_of(musician.preferredLanguage)
     subject, body = templates.render(session, base_type, language,
-                                     _variables(session, ctx, state, need, musician, language, request))
+                                     _variables(session, ctx, state, need, musician, language, request, base_type))
     message = {"channel": "email", "message_type": base_type, "recipient": musician.email, "subject": subject,
                "body": body, "request_pk": request.id, "musician_pk": musician.id}
     if batch is not None:
