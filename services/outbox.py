@@ -127,7 +127,12 @@ def deliver_due(ref: tenancy.OrchestraRef, *, worker: str | None = None, limit: 
     now = clock.now()
     with tenancy.orchestra_session(ref) as session:
         due = _due(session, now, limit)
-    simulated = [row_id for row_id, channel in due if channel in ("email", "sms")]
+    email_ids = [row_id for row_id, channel in due if channel == "email"]
+    sms_ids = [row_id for row_id, channel in due if channel == "sms"]
+    email_provider, email_problem = _provider(ref, "email") if email_ids else (None, None)
+    sms_provider, sms_problem = _provider(ref, "sms") if sms_ids else (None, None)
+    simulated = [*(email_ids if email_provider is None and email_problem is None else []),
+                 *(sms_ids if sms_provider is None and sms_problem is None else [])]
     if simulated:
         with tenancy.orchestra_session(ref) as session:
             tenancy.begin_write(session)
@@ -138,10 +143,73 @@ def deliver_due(ref: tenancy.OrchestraRef, *, worker: str | None = None, limit: 
                 _simulate(session, row, now, log_ids)
             session.commit()
             counts["delivered"] += len(rows)
+    for ids, provider, problem in ((email_ids, email_provider, email_problem), (sms_ids, sms_provider, sms_problem)):
+        if provider is None and problem is None:
+            continue
+        for row_id in ids:
+            counts[_deliver_message(ref, row_id, provider, problem, worker, now)] += 1
     for row_id in [row_id for row_id, channel in due if channel == "webhook"]:
         outcome = _deliver_webhook(ref, row_id, worker, now)
         counts[outcome] += 1
     return counts
+
+
+def _provider(ref: tenancy.OrchestraRef, channel: str):
+    """(provider, None), (None, None) for simulation, or (None, problem) when a key is set but unusable."""
+    from models.central import Orchestra
+    from services.messaging import providers
+    from services.settings import get_provider_env
+
+    with tenancy.central_session() as central:
+        row = central.get(Orchestra, ref.id)
+    try:
+        if channel == "email":
+            return providers.resolve_email_provider(row, get_provider_env()), None
+        return providers.resolve_sms_provider(row, get_provider_env()), None
+    except providers.ProviderConfigError as exc:
+        return None, f"provider configuration: {exc}"
+
+
+def _deliver_message(ref: tenancy.OrchestraRef, row_id: int, provider, problem: str | None, worker: str,
+                     now) -> str:
+    """One e-mail or SMS through the real provider: claim (committed), send with the row's messageId as the
+    idempotency key, then record the outcome. A set but unusable key fails the message; it is never simulated."""
+    from services import webhooks
+    from services.messaging import providers
+
+    with tenancy.orchestra_session(ref) as session:
+        tenancy.begin_write(session)
+        if not _claim(session, [row_id], worker, now):
+            session.rollback()
+            return "retry"
+        row = session.get(Outbox, row_id)
+        channel, recipient, subject, body, message_id = row.channel, row.recipient, row.subject, row.body, row.messageId
+        session.commit()
+    if problem is not None:
+        result = providers.SendResult(ok=False, provider_id=None, status_code=None, error=problem,
+                                      retry_after_seconds=None, retryable=False)
+    elif channel == "email":
+        result = provider.send(providers.EmailMessage(to=recipient, subject=subject or "", text=body,
+                                                      idempotency_key=message_id))
+    else:
+        result = provider.send(providers.SmsMessage(to=recipient, text=body))
+    with tenancy.orchestra_session(ref) as session:
+        tenancy.begin_write(session)
+        row = session.get(Outbox, row_id)
+        if result.ok:
+            row.status, row.sentAt, row.providerMessageId, row.lastError = "sent", clock.now(), result.provider_id, None
+            if _logs(row):
+                _record(session, row, clock.now(), iter(next_ids(session, "communicationLog", 1)))
+            outcome = "delivered"
+        elif result.retryable and row.attempts < MAX_ATTEMPTS:
+            wait = max(webhooks.backoff(row.attempts), timedelta(seconds=result.retry_after_seconds or 0))
+            row.status, row.lastError, row.nextAttemptAt = "pending", result.error, clock.now() + wait
+            outcome = "retry"
+        else:
+            row.status, row.lastError = "failed", result.error
+            outcome = "failed"
+        session.commit()
+        return outcome
 
 
 def _deliver_webhook(ref: tenancy.OrchestraRef, row_id: int, worker: str, now) -> str:
@@ -185,10 +253,15 @@ def _simulate(session: Session, row: Outbox, now, log_ids) -> None:
     """The simulated provider: nothing leaves the machine; the message is kept for the dev outbox."""
     row.status, row.sentAt, row.providerMessageId = "simulated", now, f"sim_{row.messageId}"
     if _logs(row):
-        session.add(CommunicationLog(
-            communicationLogId=next(log_ids), requestId=row.requestId, type=COMMUNICATION_TYPES[row.messageType],
-            timestamp=now, emailContent=(f"{row.subject}\n\n{row.body}" if row.subject else row.body),
-        ))
+        _record(session, row, now, log_ids)
+
+
+def _record(session: Session, row: Outbox, now, log_ids) -> None:
+    """The message in the documented CommunicationLog (one row per message to a request)."""
+    session.add(CommunicationLog(
+        communicationLogId=next(log_ids), requestId=row.requestId, type=COMMUNICATION_TYPES[row.messageType],
+        timestamp=now, emailContent=(f"{row.subject}\n\n{row.body}" if row.subject else row.body),
+    ))
 
 
 def links_in(text: str | None) -> list[str]:

@@ -122,6 +122,16 @@ def get_settings() -> Settings:
     )
 
 
+@functools.cache
+def get_provider_env():
+    """The platform's e-mail/SMS provider settings (RESEND_API_KEY, STAGESUB_EMAIL_FROM, TWILIO_*,
+    STAGESUB_RESEND_API_URL, STAGESUB_TWILIO_API_URL, STAGESUB_SIMULATE_MESSAGES); see README.md."""
+    from services.messaging.providers import provider_env
+
+    return provider_env(os.environ)
+
+
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment)."""
     get_settings.cache_clear()
+    get_provider_env.cache_clear()
