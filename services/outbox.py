@@ -4,9 +4,10 @@ Delivery claims a due row with a conditional UPDATE (``pending`` -> ``sending``)
 the same row; a row left in ``sending`` by a dead worker is taken again after ``STALE_AFTER``. Each row's
 ``messageId`` is the provider's idempotency key, so a retried delivery never sends twice.
 
-Providers in this version: e-mail and SMS are *simulated* (the row is marked ``simulated`` and a
-CommunicationLog row is written, in the same transaction as the claim: exactly once); webhooks are POSTed
-to the orchestra's webhook URL (``services.webhooks``).
+Providers: e-mail through Resend and SMS through Twilio when a key applies (``services.messaging.providers``:
+the orchestra's own, else the platform's); otherwise *simulated* (the row is marked ``simulated`` and a
+CommunicationLog row is written in the same transaction as the claim: exactly once). Webhooks are POSTed to
+the orchestra's webhook URL (``services.webhooks``).
 """
 
 from __future__ import annotations
