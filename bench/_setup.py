@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -24,34 +23,13 @@ def free_port() -> int:
 
 def roster_project(ref, musicians: int, strategy: str, quantity: int) -> str:
     """A project whose one need (``strategy``, ``quantity``) draws on ``musicians`` ranked musicians."""
-    from sqlmodel import select
-
-    from models.orchestra import Musician, MusicianQualification, Position, Project, ProjectNeed, Ranking, RankingList
-    from services import clock, ids, tenancy
+    from services import tenancy
+    from services.demo import add_crowd_project
 
     with tenancy.orchestra_session(ref) as session:
-        position = session.exec(select(Position).where(Position.name == "Tutti violin 1")).one()
-        a_list = session.exec(
-            select(RankingList).where(RankingList.positionId == position.id, RankingList.listType == "A")
-        ).one()
-        for rank, musician_id in enumerate(ids.next_ids(session, "musician", musicians), start=1):
-            musician = Musician(musicianId=musician_id, firstName="Bänk", lastName=str(rank),
-                                email=f"bench{rank}@bench.example.se")
-            session.add(musician)
-            session.flush()
-            session.add(MusicianQualification(musicianId=musician.id, positionId=position.id))
-            session.add(Ranking(rankingId=f"bench{rank}", listId=a_list.id, musicianId=musician.id, rank=rank))
-        start = clock.now() + timedelta(days=30)
-        project = Project(projectId=ids.next_id(session, "project"), name="Bänkprojekt", startDate=start,
-                          weekNumber=start.isocalendar().week, rehearsalSchedule="Mån–tor 10–15",
-                          concertInfo="Fredag 19.00, Konserthuset")
-        session.add(project)
-        session.flush()
-        session.add(ProjectNeed(projectNeedId=ids.next_id(session, "projectNeed"), projectId=project.id,
-                                positionId=position.id, quantity=quantity, rankingListId=a_list.id,
-                                requestStrategy=strategy, responseTimeHours=48))
+        project_id = add_crowd_project(session, musicians=musicians, strategy=strategy, quantity=quantity)
         session.commit()
-        return project.projectId
+        return project_id
 
 
 def start_server(port: int) -> subprocess.Popen:

@@ -329,3 +329,39 @@ def _create_projects(session: Session, positions_by_instrument: dict[str, list[P
             ))
             need_count += 1
     return len(projects), need_count
+
+
+def add_crowd_project(session: Session, *, musicians: int, strategy: str, quantity: int,
+                      position_name: str = "Tutti violin 1", name: str = "Publikprojekt",
+                      response_hours: int = 48) -> str:
+    """A project whose one need draws on ``musicians`` new musicians ranked on the position's A list.
+
+    For load tests, benchmarks and demonstrations of big sends; returns the project's id. The caller commits.
+    """
+    from sqlmodel import select
+
+    position = session.exec(select(Position).where(Position.name == position_name)).one()
+    a_list = session.exec(
+        select(RankingList).where(RankingList.positionId == position.id, RankingList.listType == "A")
+    ).one()
+    start_rank = (session.execute(sa.select(sa.func.max(Ranking.rank)).where(Ranking.listId == a_list.id))
+                  .scalar_one() or 0)
+    for offset, musician_id in enumerate(next_ids(session, "musician", musicians), start=1):
+        musician = Musician(musicianId=musician_id, firstName="Musiker", lastName=musician_id,
+                            email=f"{musician_id.lower()}@crowd.example.se")
+        session.add(musician)
+        session.flush()
+        session.add(MusicianQualification(musicianId=musician.id, positionId=position.id))
+        session.add(Ranking(rankingId=next_id(session, "ranking"), listId=a_list.id, musicianId=musician.id,
+                            rank=start_rank + offset))
+    start = clock.now() + timedelta(days=30)
+    project = Project(projectId=next_id(session, "project"), name=name, startDate=start,
+                      weekNumber=start.isocalendar().week, rehearsalSchedule="Måndag–torsdag 10.00–15.00",
+                      concertInfo="Fredag 19.00, Konserthuset")
+    session.add(project)
+    session.flush()
+    session.add(ProjectNeed(projectNeedId=next_id(session, "projectNeed"), projectId=project.id,
+                            positionId=position.id, quantity=quantity, rankingListId=a_list.id,
+                            requestStrategy=strategy, responseTimeHours=response_hours))
+    session.flush()
+    return project.projectId

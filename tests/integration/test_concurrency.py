@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
 from models.orchestra import (
-    Musician,
-    MusicianQualification,
     Outbox,
-    Position,
-    Project,
     ProjectNeed,
-    Ranking,
-    RankingList,
     Request,
 )
-from services import clock, dispatch, ids, provisioning, settings, tenancy, tokens
+from services import clock, dispatch, provisioning, settings, tenancy, tokens
+from services.demo import add_crowd_project
 from services.migrations import upgrade_central
 from tests.integration.conftest import random_subdomain
 
@@ -34,28 +28,10 @@ SEATS = 3
 
 def _first_come_project(ref: tenancy.OrchestraRef) -> str:
     with tenancy.orchestra_session(ref) as session:
-        position = session.exec(select(Position).where(Position.name == "Tutti violin 1")).one()
-        a_list = session.exec(
-            select(RankingList).where(RankingList.positionId == position.id, RankingList.listType == "A")
-        ).one()
-        numbers = ids.next_ids(session, "musician", ROSTER)
-        for rank, musician_id in enumerate(numbers, start=1):
-            musician = Musician(musicianId=musician_id, firstName="Musiker", lastName=str(rank),
-                                email=f"m{rank}@race.example.se")
-            session.add(musician)
-            session.flush()
-            session.add(MusicianQualification(musicianId=musician.id, positionId=position.id))
-            session.add(Ranking(rankingId=f"race{rank}", listId=a_list.id, musicianId=musician.id, rank=rank))
-        start = clock.now() + timedelta(days=30)
-        project = Project(projectId=ids.next_id(session, "project"), name="Kapplöpning", startDate=start,
-                          weekNumber=start.isocalendar().week)
-        session.add(project)
-        session.flush()
-        session.add(ProjectNeed(projectNeedId=ids.next_id(session, "projectNeed"), projectId=project.id,
-                                positionId=position.id, quantity=SEATS, rankingListId=a_list.id,
-                                requestStrategy="first_come", responseTimeHours=24))
+        project_id = add_crowd_project(session, musicians=ROSTER, strategy="first_come", quantity=SEATS,
+                                       response_hours=24)
         session.commit()
-        return project.projectId
+        return project_id
 
 
 def _race(ref: tenancy.OrchestraRef) -> None:

@@ -19,16 +19,10 @@ from sqlmodel import func, select
 
 from models.orchestra import (
     CommunicationLog,
-    Musician,
-    MusicianQualification,
     Outbox,
-    Position,
-    Project,
-    ProjectNeed,
-    Ranking,
-    RankingList,
 )
-from services import clock, dispatch, ids, provisioning, settings, tenancy
+from services import clock, dispatch, provisioning, settings, tenancy
+from services.demo import add_crowd_project
 from services.migrations import upgrade_central
 from tests.integration.conftest import random_subdomain
 
@@ -57,27 +51,9 @@ def pg_orchestra(new_pg_database, orchestra_server, tmp_path, monkeypatch):
     ref = provisioning.create_orchestra(name="Schema", subdomain=random_subdomain(), contact_name="K",
                                         contact_email="k@sched.example.se", create_admin=False).orchestra
     with tenancy.orchestra_session(ref) as session:
-        position = session.exec(select(Position).where(Position.name == "Tutti violin 2")).one()
-        a_list = session.exec(
-            select(RankingList).where(RankingList.positionId == position.id, RankingList.listType == "A")
-        ).one()
-        for rank, musician_id in enumerate(ids.next_ids(session, "musician", MUSICIANS), start=1):
-            musician = Musician(musicianId=musician_id, firstName="M", lastName=str(rank),
-                                email=f"s{rank}@sched.example.se")
-            session.add(musician)
-            session.flush()
-            session.add(MusicianQualification(musicianId=musician.id, positionId=position.id))
-            session.add(Ranking(rankingId=f"sched{rank}", listId=a_list.id, musicianId=musician.id, rank=rank))
-        start = clock.now() + timedelta(days=20)
-        project = Project(projectId=ids.next_id(session, "project"), name="Utskick", startDate=start,
-                          weekNumber=start.isocalendar().week)
-        session.add(project)
-        session.flush()
-        session.add(ProjectNeed(projectNeedId=ids.next_id(session, "projectNeed"), projectId=project.id,
-                                positionId=position.id, quantity=MUSICIANS, rankingListId=a_list.id,
-                                requestStrategy="parallel", responseTimeHours=48))
+        project_id = add_crowd_project(session, musicians=MUSICIANS, strategy="parallel", quantity=MUSICIANS,
+                                       position_name="Tutti violin 2")
         session.commit()
-        project_id = project.projectId
     assert dispatch.send_project(ref, project_id)["sent"] == MUSICIANS
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     yield ref, env
