@@ -61,20 +61,12 @@ class ProjectListRow:
 
 
 @dataclasses.dataclass
-class ProjectFacts:
-    projectId: str = ""
-    name: str = ""
-    startDate: str = ""
-    startTime: str = ""
-    weekNumber: int = 0
+class ProjectFacts(ProjectListRow):
+    """The list row's facts plus the texts shown on the project page."""
+
     rehearsalSchedule: str = ""
     concertInfo: str = ""
     notes: str = ""
-    needsCount: int = 0
-    accepted: int = 0
-    needed: int = 0
-    progress: int = 0
-    status: str = ""
 
 
 @dataclasses.dataclass
