@@ -240,6 +240,16 @@ class CommunicationLog(OrchestraModel, table=True):
         sa_column_kwargs={"server_default": sa.func.now()},
     )
     emailContent: str | None = Field(default=None, sa_type=sa.Text)
+    # Additive (o0003): one row per e-mail/SMS to a request, with what happened to it.
+    channel: str | None = None  # email, sms
+    recipient: str | None = None
+    subject: str | None = None
+    status: str | None = None  # sent, delivered, failed, simulated (queued ones are still in the Outbox)
+    providerMessageId: str | None = Field(default=None, index=True)
+    messageId: str | None = Field(default=None, index=True)  # the Outbox row's messageId
+    attempts: int | None = None
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    segments: int | None = None  # SMS: GSM-7/UCS-2 segments billed
 
 
 class GroupEmailLog(OrchestraModel, table=True):
@@ -382,6 +392,12 @@ class Outbox(OrchestraModel, table=True):
     providerMessageId: str | None = None
     lastError: str | None = Field(default=None, sa_type=sa.Text)
     createdAt: datetime = created_at()
+    # o0003: messaging
+    htmlBody: str | None = Field(default=None, sa_type=sa.Text)  # e-mail: the HTML alternative of ``body``
+    batchKey: str | None = Field(default=None, index=True)  # e-mail sent in one Resend batch (its idempotency key)
+    groupEmailLogId: int | None = Field(default=None, index=True)  # a group e-mail's message
+    deliveryStatus: str | None = None  # the provider's latest status (Twilio status callbacks)
+    segments: int | None = None  # SMS segments
 
 
 ORCHESTRA_ADDITIVE_TABLES = ("MusicianBlockout", "Outbox")
