@@ -771,6 +771,42 @@ def handle_response(token: str, answer: str, *, org: str | None = None, via: str
     return tenancy.write_transaction(ref, work)
 
 
+def answer_request(ref: tenancy.OrchestraRef, request_pk: int, answer: str, *, via: str) -> Outcome:
+    """A musician's answer to one of their requests found by other means than the link (an SMS reply).
+
+    The same rules as ``handle_response``: the deadline applies, settled requests stay settled, one path.
+    """
+    if answer not in ("accept", "decline"):
+        raise ValidationError("invalid_answer", "The answer must be accept or decline.", {"answer": "invalid"})
+    ctx = context_for(ref)
+
+    def work(session: Session) -> Outcome:
+        found = session.exec(
+            select(Request, Musician.preferredLanguage, ProjectNeed.projectId)
+            .join(Musician, Musician.id == Request.musicianId)
+            .join(ProjectNeed, ProjectNeed.id == Request.projectNeedId)
+            .where(Request.id == request_pk)
+        ).first()
+        if found is None:
+            raise NotFound("request_not_found", f"No request with id {request_pk}.")
+        _, preferred, project_pk = found
+        language = templates.language_of(preferred)
+        project = _lock_project(session, project_pk)
+        request = session.get(Request, request_pk)
+        session.refresh(request)
+        settled = _final_outcome(request)
+        if settled is not None:
+            return _outcome(request, settled, language)
+        state = _load_state(session, project, ctx.timezone, with_candidates=False)
+        request = next(r for r in state.requests if r.id == request_pk)
+        live = session.exec(select(RequestToken).where(RequestToken.requestId == request_pk,
+                                                       RequestToken.usedAt.is_(None))).first()
+        code = _apply_answer(session, ctx, state, request, answer, via, live)
+        return _outcome(request, code, language)
+
+    return tenancy.write_transaction(ref, work)
+
+
 def respond_on_behalf(ref: tenancy.OrchestraRef, request_id: str, answer: str, *, staff: str,
                       note: str | None = None) -> Outcome:
     """Staff record an answer received by phone or in person; logged as such in the audit log."""

@@ -6,10 +6,30 @@ the tests use it too.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from stagesub_ui.i18n import en, sv
 
 DEFAULT_LANGUAGE = "sv"
 LANGUAGES = ("sv", "en")
+
+
+def _merge_areas() -> None:
+    """Each page area may keep its texts in its own module ``area_<name>.py`` with ``SV`` and ``EN`` dicts;
+    they join the main catalogs here (a key defined twice is an error, so two areas never fight over one)."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("area_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for catalog_dict, extra in ((sv.MESSAGES, module.SV), (en.MESSAGES, module.EN)):
+            clash = set(catalog_dict) & set(extra)
+            if clash:
+                raise RuntimeError(f"i18n keys defined twice ({info.name}): {sorted(clash)}")
+            catalog_dict.update(extra)
+
+
+_merge_areas()
 CATALOGS: dict[str, dict[str, str]] = {"sv": sv.MESSAGES, "en": en.MESSAGES}
 
 
