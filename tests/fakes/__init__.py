@@ -25,6 +25,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""
     json: object = None
     form: dict[str, list[str]] = field(default_factory=dict)
 
@@ -58,7 +59,8 @@ class FakeServer:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                recorded = RecordedRequest(self.command, urlsplit(self.path).path, dict(self.headers.items()), body)
+                parts = urlsplit(self.path)
+                recorded = RecordedRequest(self.command, parts.path, dict(self.headers.items()), body, parts.query)
                 ctype = (self.headers.get("Content-Type") or "").lower()
                 if body and "json" in ctype:
                     try:

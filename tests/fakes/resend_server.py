@@ -8,6 +8,8 @@ response again and adds nothing to ``emails``; the same key with a different bod
 from __future__ import annotations
 
 import itertools
+import time
+from collections import deque
 
 from tests.fakes import FakeServer, RecordedRequest
 
@@ -17,9 +19,12 @@ _NAMES = {400: "validation_error", 401: "missing_api_key", 403: "invalid_api_key
 
 
 class FakeResend(FakeServer):
-    def __init__(self, valid_keys: set[str] | None = None) -> None:
+    def __init__(self, valid_keys: set[str] | None = None, rate_limit: int | None = None) -> None:
         super().__init__()
         self.valid_keys = valid_keys  # None: any "re_…" key is accepted
+        self.rate_limit = rate_limit  # requests per key in any one second (None: no limit), as Resend enforces
+        self.rate_limited = 0  # how many requests got 429 for going over it
+        self._recent: dict[str, deque[float]] = {}
         self.emails: list[tuple[str, dict, str]] = []
         self._idempotent: dict[tuple[str, str], tuple[bytes, tuple[int, dict, dict]]] = {}
         self._ids = itertools.count(1)
@@ -45,6 +50,15 @@ class FakeResend(FakeServer):
             return self._err(403, "API key is invalid")
         idem = req.header("Idempotency-Key")
         with self.lock:
+            if self.rate_limit is not None:
+                recent = self._recent.setdefault(key, deque())
+                now = time.monotonic()
+                while recent and recent[0] <= now - 1.0:
+                    recent.popleft()
+                if len(recent) >= self.rate_limit:
+                    self.rate_limited += 1
+                    return 429, self.error_body(429, "Too many requests"), {"Retry-After": "1"}
+                recent.append(now)
             if idem is not None and (key, idem) in self._idempotent:
                 body, answer = self._idempotent[(key, idem)]
                 if body != req.body:
@@ -74,3 +88,5 @@ class FakeResend(FakeServer):
         with self.lock:
             self.emails.clear()
             self._idempotent.clear()
+            self._recent.clear()
+            self.rate_limited = 0
