@@ -40,7 +40,7 @@ from models.orchestra import (
 from services import clock, outbox, tenancy, tokens
 from services.errors import Conflict, NotFound, ServiceError, ValidationError
 from services.ids import next_id
-from services.messaging import templates
+from services.messaging import calendar, templates
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class Context:
     ref: tenancy.OrchestraRef
     webhook_url: str | None
     timezone: str
+    sms_on: frozenset[str] = frozenset()  # message types that also go by SMS (the orchestra's smsOn… switches)
 
     @property
     def subdomain(self) -> str:
@@ -138,7 +139,8 @@ def context_for(ref: tenancy.OrchestraRef) -> Context:
         current = tenancy.get_orchestra_cached(ref.subdomain)
     except ServiceError:
         current = ref
-    return Context(ref=ref, webhook_url=current.webhookUrl or None, timezone=get_settings().timezone)
+    return Context(ref=ref, webhook_url=current.webhookUrl or None, timezone=get_settings().timezone,
+                   sms_on=current.smsOn)
 
 
 def _setting(session: Session, key: str, default: str) -> str:
@@ -147,11 +149,16 @@ def _setting(session: Session, key: str, default: str) -> str:
 
 
 def reminder_percentage(session: Session) -> int:
+    """The orchestra's reminder point in percent of the response time (read once per transaction)."""
+    cached = session.info.get("stagesub_reminder_pct")
+    if cached is not None:
+        return cached
     try:
-        value = int(_setting(session, "reminder_percentage", "75"))
+        value = min(95, max(5, int(_setting(session, "reminder_percentage", "75"))))
     except ValueError:
-        return 75
-    return min(95, max(5, value))
+        value = 75
+    session.info["stagesub_reminder_pct"] = value
+    return value
 
 
 # ----- transactions and locks ------------------------------------------------------------------------------
@@ -489,18 +496,85 @@ def _raw_token(session: Session, ctx: Context, request: Request) -> str:
     return legacy.get(request.id) or tokens.derive_token(ctx.subdomain, ctx.ref.orchestraId, request.requestId)
 
 
+def _quiet_window(session: Session):
+    """The orchestra's quiet hours (read once per transaction)."""
+    if "stagesub_quiet" not in session.info:
+        from services.orchestra_settings import quiet_hours
+
+        session.info["stagesub_quiet"] = quiet_hours(session)
+    return session.info["stagesub_quiet"]
+
+
+def _files(session: Session, state: ProjectState, need: ProjectNeed, base_type: str) -> list[str]:
+    """FileStorage ids sent with a request (``on_request`` files) or a confirmation (``on_accept`` files)."""
+    timing = {"request": "on_request", "confirmation": "on_accept"}.get(base_type)
+    if timing is None:
+        return []
+    cache = session.info.setdefault("stagesub_files", {})  # one query per need and timing and transaction
+    key = (state.project.id, need.id, timing)
+    if key not in cache:
+        from services import files
+
+        cache[key] = files.attachment_ids(session, state.project.id, need.id, timing)
+    return cache[key]
+
+
+def _invitation(ctx: Context, state: ProjectState, musician: Musician, language: str) -> dict:
+    """The confirmation's calendar file: a stable UID per musician and project, so a later one updates it."""
+    project = state.project
+    changed = project.updatedAt or project.createdAt
+    content = calendar.project_event(
+        uid=calendar.project_event_uid(project.projectId, musician.musicianId, ctx.subdomain),
+        project_name=project.name, orchestra_name=ctx.ref.name, start=project.startDate, end=None,
+        rehearsals=project.rehearsalSchedule, concert_info=project.concertInfo, venue=None, language=language,
+        sequence=int(changed.timestamp()) // 60 if changed else 0, tz=ctx.timezone,
+    )
+    return {"filename": f"{project.projectId}.ics", "content": content.decode("utf-8")}
+
+
 def _message(session: Session, ctx: Context, state: ProjectState, need: ProjectNeed, musician: Musician,
              base_type: str, request: Request, batch: list[dict] | None = None) -> None:
-    """Render ``base_type`` for the musician and queue it (into ``batch`` for one bulk insert, if given)."""
+    """Render ``base_type`` for the musician and queue it (into ``batch`` for one bulk insert, if given):
+    the e-mail (text and HTML, with the need's files and, for a confirmation, a calendar file), and the SMS
+    when the orchestra's switch for this type is on and the musician has a phone number (held in quiet hours)."""
     language = templates.language_of(musician.preferredLanguage)
-    subject, body = templates.render(session, base_type, language,
-                                     _variables(session, ctx, state, need, musician, language, request, base_type))
-    message = {"channel": "email", "message_type": base_type, "recipient": musician.email, "subject": subject,
-               "body": body, "request_pk": request.id, "musician_pk": musician.id}
+    file_ids = _files(session, state, need, base_type)
+    values = _variables(session, ctx, state, need, musician, language, request, base_type)
+    if base_type == "confirmation" and file_ids:
+        values["attachmentNote"] = ("Se bifogade filer för noter och ytterligare information." if language == "sv"
+                                    else "See the attached files for sheet music and additional information.")
+    values = templates.standard_variables(values)
+    subject, text, html = templates.render_email(session, base_type, language, values)
+    payload: dict = {}
+    if file_ids:
+        payload["attachments"] = file_ids
+    if base_type == "confirmation":
+        payload["ics"] = _invitation(ctx, state, musician, language)
+    messages = [{"channel": "email", "message_type": base_type, "recipient": musician.email, "subject": subject,
+                 "body": text, "html": html, "payload": payload or None, "request_pk": request.id,
+                 "musician_pk": musician.id}]
+    if base_type in ctx.sms_on and (musician.phone or "").strip():
+        messages.append(_sms(session, ctx, musician, base_type, language, values, request))
     if batch is not None:
-        batch.append(message)
+        batch.extend(messages)
     else:
-        outbox.enqueue(session, **message)
+        for message in messages:
+            outbox.enqueue(session, **message)
+
+
+def _sms(session: Session, ctx: Context, musician: Musician, base_type: str, language: str, values: dict,
+         request: Request) -> dict:
+    """The SMS of a message; a number that cannot be normalised gives a failed message that says why."""
+    from services.messaging import phone, quiet_hours, sms_inbound, sms_messages
+
+    message = {"channel": "sms", "message_type": base_type, "request_pk": request.id, "musician_pk": musician.id}
+    try:
+        number = phone.normalise_phone(musician.phone)
+    except ValidationError as exc:
+        return {**message, "recipient": musician.phone, "body": "", "status": "failed", "error": exc.message}
+    text, segments = sms_messages.engine_sms(base_type, language, values, sms_inbound.short_code(request.requestId))
+    return {**message, "recipient": number, "body": text, "segments": segments,
+            "not_before": quiet_hours.release_time(clock.now(), _quiet_window(session), ctx.timezone)}
 
 
 def _event(session: Session, ctx: Context, event_type: str, data: dict) -> None:
@@ -524,9 +598,13 @@ def _send_one(session: Session, ctx: Context, state: ProjectState, need: Project
     now = clock.now()
     hours = need.responseTimeHours or 24
     pct = reminder_percentage(session)
+    from services.messaging import quiet_hours
+
+    # A deadline in the orchestra's quiet hours moves to an hour after they end: nobody has to answer at night.
+    deadline = quiet_hours.extend_deadline(now + timedelta(hours=hours), _quiet_window(session), ctx.timezone)
     request = Request(
         requestId=next_id(session, "request"), projectNeedId=need.id, musicianId=musician.id, status="pending",
-        sentAt=now, deadlineAt=now + timedelta(hours=hours), remindAt=now + timedelta(hours=hours * pct / 100),
+        sentAt=now, deadlineAt=deadline, remindAt=now + timedelta(hours=hours * pct / 100),
     )
     session.add(request)
     session.flush()

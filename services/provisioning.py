@@ -218,6 +218,11 @@ def seed_demo_orchestra() -> DemoResult:
             contact_email="kansli@demoorkestern.example.se",
         )
         ref, created = result.orchestra, True
+        with tenancy.central_session() as central:  # the demo shows its SMS too (simulated unless keys are set)
+            row = central.get(Orchestra, ref.id)
+            row.smsOnRequest = row.smsOnReminder = row.smsOnConfirmation = row.smsOnPositionFilled = True
+            central.commit()
+        ref = tenancy.get_orchestra(DEMO_SUBDOMAIN, require_active=False)
         logins = [("admin", result.admin_username, result.admin_password)]
         user_password = generate_password()
         auth.create_user(username="demo-user", email="planering@demoorkestern.example.se", password=user_password,

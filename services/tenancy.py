@@ -57,6 +57,8 @@ class OrchestraRef:
     primaryColor: str | None
     database_url: str
     webhookUrl: str | None = None
+    smsOn: frozenset[str] = frozenset()  # outbox message types with their ``smsOn…`` switch on
+
 
     @property
     def is_active(self) -> bool:
@@ -167,6 +169,16 @@ def is_single_database(ref: OrchestraRef) -> bool:
     return normalise_url(ref.database_url) == normalise_url(central_url())
 
 
+# The five ``smsOn…`` switches of the Orchestra row, by outbox message type.
+SMS_SWITCHES = {
+    "request": "smsOnRequest",
+    "reminder": "smsOnReminder",
+    "confirmation": "smsOnConfirmation",
+    "position_filled": "smsOnPositionFilled",
+    "group_email": "smsOnGroupEmail",
+}
+
+
 def to_ref(orchestra: Orchestra) -> OrchestraRef:
     return OrchestraRef(
         id=orchestra.id,
@@ -179,6 +191,7 @@ def to_ref(orchestra: Orchestra) -> OrchestraRef:
         primaryColor=orchestra.primaryColor,
         database_url=database_url_of(orchestra),
         webhookUrl=orchestra.webhookUrl,
+        smsOn=frozenset(kind for kind, attr in SMS_SWITCHES.items() if getattr(orchestra, attr, False)),
     )
 
 

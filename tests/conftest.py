@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from services import clock, settings, tenancy
+
+
+@pytest.fixture(autouse=True)
+def daytime_clock():
+    """Every test starts at the latest 10:00 in Stockholm (today's, or yesterday's before 10:00), clock running.
+
+    Quiet hours (21:00–08:00) move response deadlines and hold SMS, so a test must not depend on the hour CI
+    happens to run at. The moment is never ahead of the wall clock, so processes a test starts (which run on
+    the wall clock) see everything the test wrote as already due. Tests about the night set their own time.
+    """
+    zone = ZoneInfo("Europe/Stockholm")
+    local = datetime.now(zone)
+    ten = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    clock.set_now(ten if local >= ten else ten - timedelta(days=1))
+    yield
+    clock.reset()
 
 
 @pytest.fixture

@@ -15,13 +15,18 @@ sign another orchestra's e-mail, also under concurrency. (STYLE_ANCHORS pitfall 
 Twilio: a ``Client(account_sid, auth_token)`` per send (no shared state), with an ``http_client`` that rewrites
 ``https://<product>.twilio.com`` to ``STAGESUB_TWILIO_API_URL`` when that is set (real HTTP throughout).
 
-Not wired into the outbox yet: ``services.outbox`` still simulates every e-mail and SMS.
+Rate limit: Resend allows 2 requests per second per key by default (``STAGESUB_RESEND_RATE_LIMIT`` changes it).
+Every request with one key waits its turn in that key's ``RateLimiter`` (per process: one delivery process per
+installation is the supported set-up; a second process shares the limit only through 429 + Retry-After).
+
+Used by ``services.outbox`` for every e-mail and SMS that is not simulated.
 """
 
 from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
 import logging
 import re
 import threading
@@ -38,30 +43,67 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
-from services import secrets_box
+from services import secrets_box, tenancy
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RESEND_API_URL = "https://api.resend.com"
 DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 REQUEST_TIMEOUT_SECONDS = 20
+DEFAULT_RESEND_RATE_LIMIT = 2.0  # requests per second per API key (Resend's default limit)
 
 # Guards resend.api_key / resend.api_url / resend.default_http_client (module state of the SDK).
 _RESEND_LOCK = threading.Lock()
 _TWILIO_HOST = re.compile(r"^https://([a-z0-9-]+\.)*twilio\.com(?=/|$)", re.IGNORECASE)
 
-# The five smsOn… switches of the Orchestra row, by outbox message type.
-SMS_SWITCHES = {
-    "request": "smsOnRequest",
-    "reminder": "smsOnReminder",
-    "confirmation": "smsOnConfirmation",
-    "position_filled": "smsOnPositionFilled",
-    "group_email": "smsOnGroupEmail",
-}
+# The five smsOn… switches of the Orchestra row, by outbox message type (defined with the orchestra's ref).
+SMS_SWITCHES = tenancy.SMS_SWITCHES
 
 
 class ProviderConfigError(ValueError):
     """The orchestra's (or platform's) provider settings are present but unusable."""
+
+
+class RateLimiter:
+    """At most ``per_second`` requests per second, evenly spaced (a request waits for its slot).
+
+    The spacing keeps a margin (``MARGIN``) below the limit: requests reach the provider with some jitter, and
+    two that arrive closer than they left would make a third fall into the same second.
+    """
+
+    MARGIN = 1.1
+
+    def __init__(self, per_second: float) -> None:
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
+        self.interval = self.MARGIN / per_second
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        """Block until this request may go; returns the seconds waited."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        delay = slot - now
+        if delay > 0:
+            time.sleep(delay)
+        return delay
+
+
+_LIMITERS: dict[tuple[str, float], RateLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def limiter_for(api_key: str, per_second: float) -> RateLimiter:
+    """The process-wide limiter of one API key (keyed by a digest, never the key itself)."""
+    digest = hashlib.sha256(api_key.encode()).hexdigest()[:24]
+    with _LIMITERS_LOCK:
+        limiter = _LIMITERS.get((digest, per_second))
+        if limiter is None:
+            limiter = _LIMITERS[(digest, per_second)] = RateLimiter(per_second)
+        return limiter
 
 
 # --- messages and results -------------------------------------------------------------------------------------
@@ -111,6 +153,7 @@ class ProviderEnv:
     resend_api_url: str = DEFAULT_RESEND_API_URL
     twilio_api_url: str = DEFAULT_TWILIO_API_URL
     simulate: bool = False
+    resend_rate_limit: float = DEFAULT_RESEND_RATE_LIMIT
 
 
 def provider_env(environ: Mapping[str, str]) -> ProviderEnv:
@@ -121,6 +164,10 @@ def provider_env(environ: Mapping[str, str]) -> ProviderEnv:
         return value or None
 
     simulate = (environ.get("STAGESUB_SIMULATE_MESSAGES") or "").strip().lower()
+    try:
+        rate = float(get("STAGESUB_RESEND_RATE_LIMIT") or DEFAULT_RESEND_RATE_LIMIT)
+    except ValueError:
+        rate = DEFAULT_RESEND_RATE_LIMIT
     return ProviderEnv(
         resend_api_key=get("RESEND_API_KEY"),
         email_from=get("STAGESUB_EMAIL_FROM"),
@@ -130,6 +177,7 @@ def provider_env(environ: Mapping[str, str]) -> ProviderEnv:
         resend_api_url=(get("STAGESUB_RESEND_API_URL") or DEFAULT_RESEND_API_URL).rstrip("/"),
         twilio_api_url=(get("STAGESUB_TWILIO_API_URL") or DEFAULT_TWILIO_API_URL).rstrip("/"),
         simulate=simulate in ("1", "true", "yes", "on"),
+        resend_rate_limit=rate if rate > 0 else DEFAULT_RESEND_RATE_LIMIT,
     )
 
 
@@ -166,8 +214,10 @@ class ResendEmailProvider:
     def __init__(
         self, api_key: str, sender: str, *, reply_to: str | None = None, api_url: str = DEFAULT_RESEND_API_URL,
         source: str = "orchestra", timeout: int = REQUEST_TIMEOUT_SECONDS,
+        rate_limit: float = DEFAULT_RESEND_RATE_LIMIT,
     ) -> None:
         self._api_key = api_key
+        self._limiter = limiter_for(api_key, rate_limit)
         self.sender = sender
         self.reply_to = reply_to
         self.api_url = api_url.rstrip("/")
@@ -198,7 +248,11 @@ class ResendEmailProvider:
         return params
 
     def _call(self, fn, params, options):
-        """Run one SDK call with this provider's key, base URL and HTTP client, under the module lock."""
+        """Run one SDK call with this provider's key, base URL and HTTP client, under the module lock.
+
+        The rate limiter is waited on first, outside the lock, so one key's queue never holds up another's.
+        """
+        self._limiter.wait()
         with _RESEND_LOCK:
             saved = (resend.api_key, resend.api_url, resend.default_http_client)
             resend.api_key, resend.api_url, resend.default_http_client = self._api_key, self.api_url, self._http
@@ -287,6 +341,7 @@ def resolve_email_provider(orchestra_row: Any, settings_env: ProviderEnv | Mappi
             raise ProviderConfigError("the orchestra has a Resend key but no sender address")
         return ResendEmailProvider(
             own_key, _sender(address, from_name), reply_to=reply_to, api_url=env.resend_api_url, source="orchestra",
+            rate_limit=env.resend_rate_limit,
         )
     if env.resend_api_key:
         if not env.email_from:
@@ -294,6 +349,7 @@ def resolve_email_provider(orchestra_row: Any, settings_env: ProviderEnv | Mappi
         return ResendEmailProvider(
             env.resend_api_key, _sender(env.email_from, from_name),
             reply_to=reply_to or _plain(orchestra_row, "contactEmail"), api_url=env.resend_api_url, source="platform",
+            rate_limit=env.resend_rate_limit,
         )
     return None
 
@@ -369,6 +425,27 @@ class TwilioSmsProvider:
         except requests.RequestException as exc:
             return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500], retryable=True)
         return SendResult(ok=True, provider_id=message.sid, status_code=201)
+
+
+    def find_sent(self, to: str, text: str, since) -> SendResult | None:
+        """A message with this text to this number that Twilio already has (created at or after ``since``).
+
+        Used before sending a message again whose earlier attempt may have reached Twilio (the worker died or
+        the answer timed out): Twilio's Messages API has no idempotency key. None when there is none, or when
+        Twilio cannot be asked (then the message is sent).
+        """
+        client, _ = self._client()
+        try:
+            found = client.messages.list(to=to, from_=self.from_number, limit=50)
+        except (TwilioException, requests.RequestException) as exc:
+            log.warning("twilio lookup before resend failed: %s", type(exc).__name__)
+            return None
+        floor = since.timestamp() - 60 if since is not None else None
+        for message in found:
+            created = message.date_created
+            if message.body == text and (floor is None or created is None or created.timestamp() >= floor):
+                return SendResult(ok=True, provider_id=message.sid, status_code=200)
+        return None
 
 
 def resolve_sms_provider(orchestra_row: Any, settings_env: ProviderEnv | Mapping[str, str]):

@@ -48,6 +48,7 @@ class FakeServer:
         self.lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self._failures: deque[Failure] = deque()
+        self.latency = 0.0  # seconds every answer takes (after the request is recorded)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,6 +73,8 @@ class FakeServer:
                 with fake.lock:
                     fake.requests.append(recorded)
                     failure = fake._failures.popleft() if fake._failures else None
+                if fake.latency:
+                    time.sleep(fake.latency)
                 if failure is not None:
                     if failure.delay:
                         time.sleep(failure.delay)

@@ -48,36 +48,67 @@ def _rows(ref) -> list[Outbox]:
         return list(session.exec(select(Outbox).where(Outbox.channel == "email").order_by(Outbox.id)).all())
 
 
-def test_orchestra_key_delivers_each_message_once(orchestra, resend_server):
+def test_orchestra_key_delivers_each_message_once_in_one_batch(orchestra, resend_server):
     _set_key(orchestra, KEY)
     sent = dispatch.send_project(orchestra, "PROJ001")["sent"]
+    assert sent > 1
 
     assert outbox.deliver_due(orchestra)["delivered"] == sent
     assert outbox.deliver_due(orchestra)["delivered"] == 0  # nothing twice
 
     assert len(resend_server.emails) == sent
     assert {key for key, _, _ in resend_server.emails} == {KEY}
+    assert [r.path for r in resend_server.requests] == ["/emails/batch"]  # one request for all of them
     rows = _rows(orchestra)
     assert {r.status for r in rows} == {"sent"} and all(r.providerMessageId for r in rows)
-    keys = [req.header("Idempotency-Key") for req in resend_server.requests]
-    assert sorted(keys) == sorted(r.messageId for r in rows)
+    assert {r.batchKey for r in rows} == {resend_server.requests[0].header("Idempotency-Key")}
+    assert all(item["html"] and item["text"] for _, item, _ in resend_server.emails)
     with tenancy.orchestra_session(orchestra) as session:
-        assert len(session.exec(select(CommunicationLog)).all()) == sent
+        logs = session.exec(select(CommunicationLog)).all()
+    assert len(logs) == sent and {entry.status for entry in logs} == {"sent"}
+    assert {entry.providerMessageId for entry in logs} == {r.providerMessageId for r in rows}
 
 
-def test_rate_limited_message_waits_and_is_retried(orchestra, resend_server):
+def test_rate_limited_batch_waits_and_is_retried_with_the_same_key(orchestra, resend_server):
     _set_key(orchestra, KEY)
-    dispatch.send_project(orchestra, "PROJ002")
+    sent = dispatch.send_project(orchestra, "PROJ002")["sent"]
     resend_server.fail_next(1, 429, retry_after=120)
 
     first = outbox.deliver_due(orchestra)
 
-    assert first["retry"] == 1
+    assert first["retry"] == sent and resend_server.emails == []
     waiting = [r for r in _rows(orchestra) if r.status == "pending"]
-    assert len(waiting) == 1 and waiting[0].nextAttemptAt >= clock.now() + timedelta(seconds=119)
+    assert len(waiting) == sent and all(r.nextAttemptAt >= clock.now() + timedelta(seconds=119) for r in waiting)
+    assert outbox.deliver_due(orchestra)["delivered"] == 0  # not before Retry-After
     clock.advance(timedelta(minutes=3))
+    assert outbox.deliver_due(orchestra)["delivered"] == sent
+    assert {r.status for r in _rows(orchestra)} == {"sent"} and len(resend_server.emails) == sent
+    keys = [r.header("Idempotency-Key") for r in resend_server.requests]
+    assert len(keys) == 2 and keys[0] == keys[1]  # the retry is the same batch under the same key
+
+
+def test_a_single_message_goes_alone_with_its_message_id_as_key(orchestra, resend_server):
+    _set_key(orchestra, KEY)
+    dispatch.send_project(orchestra, "PROJ001")
+    rows = _rows(orchestra)
+    with tenancy.orchestra_session(orchestra) as session:  # keep one message due, hold the others back
+        for row in session.exec(select(Outbox).where(Outbox.id != rows[0].id)).all():
+            row.nextAttemptAt = clock.now() + timedelta(hours=1)
+        session.commit()
+
     assert outbox.deliver_due(orchestra)["delivered"] == 1
-    assert {r.status for r in _rows(orchestra)} == {"sent"}
+    assert [r.path for r in resend_server.requests] == ["/emails"]
+    assert resend_server.requests[0].header("Idempotency-Key") == rows[0].messageId
+
+
+def test_a_batch_refused_as_a_whole_goes_message_by_message(orchestra, resend_server):
+    _set_key(orchestra, KEY)
+    sent = dispatch.send_project(orchestra, "PROJ001")["sent"]
+    resend_server.fail_next(1, 422, message="one address is invalid")
+
+    assert outbox.deliver_due(orchestra)["delivered"] == sent
+    assert [r.path for r in resend_server.requests] == ["/emails/batch"] + ["/emails"] * sent
+    assert len(resend_server.emails) == sent
 
 
 def test_a_set_but_unusable_key_fails_and_is_never_simulated(orchestra, resend_server):
