@@ -314,6 +314,8 @@ def outbox_messages(orchestra_pk: str, limit: int = OUTBOX_LIMIT) -> list[dict]:
             "recipient": row["recipient"] or "",
             "subject": row["subject"] or "",
             "body": row["body"] or "",
+            "html": row["html"] or "",
+            "segments": str(row["segments"] or ""),
             "status": row["status"],
             "createdAt": _local(row["createdAt"], tz),
             "sentAt": _local(row["sentAt"], tz),

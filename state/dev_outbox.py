@@ -29,6 +29,8 @@ class OutboxMessage:
     recipient: str = ""
     subject: str = ""
     body: str = ""
+    html: str = ""  # the e-mail's HTML alternative, shown in a sandboxed frame
+    segments: str = ""  # SMS: how many segments the text costs
     status: str = ""
     createdAt: str = ""
     sentAt: str = ""

@@ -116,6 +116,15 @@ def message_card(item: rx.Var[OutboxMessage]) -> rx.Component:
             _meta("outbox.recipient", item.recipient),
             rx.cond(item.subject != "", rx.heading(item.subject, as_="h2", size="3")),
             rx.cond(item.sentAt != "", _meta("outbox.delivered_at", item.sentAt)),
+            rx.cond(item.segments != "", _meta("outbox.segments", item.segments)),
+            rx.cond(
+                item.html != "",
+                # The rendered e-mail as the musician sees it; an empty sandbox: no scripts, no forms, no navigation.
+                rx.el.iframe(src_doc=item.html, sandbox="", title=T["outbox.html_preview"],
+                             style={"width": "100%", "height": "28rem", "border": "1px solid var(--gray-6)",
+                                    "border_radius": "6px", "background": "white"}),
+            ),
+            rx.cond(item.html != "", rx.text(T["outbox.text_version"], size="2", weight="medium")),
             rx.el.pre(item.body, style=BODY_STYLE, tab_index=0, aria_label=T["outbox.body"]),
             rx.cond(
                 item.links.length() > 0,

@@ -126,3 +126,35 @@ def test_without_any_key_messages_are_simulated(orchestra, resend_server):
     dispatch.send_project(orchestra, "PROJ001")
     outbox.deliver_due(orchestra)
     assert {r.status for r in _rows(orchestra)} == {"simulated"} and resend_server.requests == []
+
+
+def test_a_confirmation_carries_a_calendar_file_that_parses_back(orchestra, resend_server):
+    import base64
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    from models.orchestra import Project, Request
+
+    _set_key(orchestra, KEY)
+    dispatch.send_project(orchestra, "PROJ001")
+    outbox.deliver_due(orchestra)
+    with tenancy.orchestra_session(orchestra) as session:
+        request = session.exec(select(Request).order_by(Request.id)).first()
+        project = session.exec(select(Project).where(Project.projectId == "PROJ001")).one()
+    resend_server.reset()
+
+    dispatch.respond_on_behalf(orchestra, request.requestId, "accept", staff="tester")
+    assert outbox.deliver_due(orchestra)["delivered"] >= 1
+
+    sent = [item for _, item, _ in resend_server.emails if item.get("attachments")]
+    assert len(sent) == 1 and [r.path for r in resend_server.requests] == ["/emails"]  # attachments go one by one
+    (attachment,) = sent[0]["attachments"]
+    assert attachment["filename"] == "PROJ001.ics" and attachment["content_type"].startswith("text/calendar")
+    event = next(c for c in Calendar.from_ical(base64.b64decode(attachment["content"])).walk("VEVENT"))
+    start = event.decoded("dtstart")
+    assert start == project.startDate and start.tzinfo.key == "Europe/Stockholm"
+    assert start.astimezone(ZoneInfo("Europe/Stockholm")).hour == project.startDate.astimezone(
+        ZoneInfo("Europe/Stockholm")).hour
+    assert str(event["uid"]).startswith("PROJ001-") and str(event["uid"]).endswith("@posten.stagesub")
+    assert project.name in str(event["summary"])
