@@ -7,6 +7,7 @@ reaches the orchestra "acme" without any DNS set-up.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -177,13 +178,22 @@ def server(tmp_path_factory) -> Server:
     port = _free_port()
     server = Server(port=port, data_dir=data_dir, log_path=data_dir / "reflex.log")
     log_file = server.log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--backend-port", str(port)],
-        cwd=ROOT, env=_server_env(data_dir, port), stdout=log_file, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    # ``reflex run`` compiles into the project's one .web folder: two test runs at once (developers, or several
+    # pytest processes) take turns for the build, each holding the lock until its server answers.
+    with (ROOT / ".web-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--backend-port", str(port)],
+            cwd=ROOT, env=_server_env(data_dir, port), stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_up(server, proc)
+        except BaseException:
+            _stop(proc)
+            log_file.close()
+            raise
     try:
-        _wait_until_up(server, proc)
         yield server
     finally:
         _stop(proc)
