@@ -196,7 +196,9 @@ def test_pausing_stops_reminders_and_refills_and_resuming_continues(ref, sent):
     assert pending(ref, need) == [m[1]]
 
     set_need(ref, need, status="paused")
-    clock.advance(timedelta(hours=24))
+    # Asked at 04:00 (the test day starts at 10:00, +18 h): the 24 h deadline would fall in the quiet hours
+    # and is 09:00 the next day instead, 29 h later.
+    clock.advance(timedelta(hours=30))
     result = scheduler.tick(ref)
     assert result["timeouts"] == 1 and result["refills"] == 0 and result["reminders"] == 0
     assert request_of(ref, m[1]).status == "timed_out"
