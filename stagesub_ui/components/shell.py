@@ -21,6 +21,8 @@ NAV_ICONS: dict[str, str] = {
     "templates": "file-text",
     "settings": "settings",
     "logs": "scroll-text",
+    "communication": "messages-square",
+    "users": "user-cog",
     "account": "circle-user-round",
     "orchestras": "building-2",
     "dev-outbox": "inbox",

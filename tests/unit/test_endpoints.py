@@ -94,7 +94,7 @@ def test_health_503_when_the_central_database_is_unreachable(monkeypatch, tmp_pa
 def test_login_sets_an_httponly_lax_cookie_and_answers_the_home(accounts):
     response = post_login(client_for(), "acme-admin", ADMIN_PASSWORD)
     assert response.status_code == 200, response.text
-    assert response.json() == {"redirect": "/instruments"}
+    assert response.json() == {"redirect": "/dashboard"}
     raw = set_cookie_header(response)
     attributes = [part.strip().lower() for part in raw.split(";")]
     assert raw.startswith(f"{auth.SESSION_COOKIE}=")
