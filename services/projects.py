@@ -35,7 +35,6 @@ from sqlmodel import Session, select
 from models.orchestra import (
     CustomRanking,
     CustomRankingList,
-    GroupEmailLog,
     Instrument,
     Musician,
     MusicianQualification,
@@ -47,10 +46,9 @@ from models.orchestra import (
     RankingList,
     Request,
 )
-from services import clock, dispatch, outbox, tenancy
+from services import clock, dispatch, tenancy
 from services.errors import Conflict, NotFound, ValidationError
 from services.ids import next_id
-from services.messaging import templates
 from services.rankings import check_candidates, ordered_musician_ids, write_order
 
 log = logging.getLogger(__name__)
@@ -724,7 +722,8 @@ def replace_custom_order(ref: tenancy.OrchestraRef, custom_list_id: str, musicia
 # ----- group e-mail ------------------------------------------------------------------------------------------
 
 
-def _id_list(value: Any, field: str, problems: dict[str, str]) -> list[str]:
+def id_list(value: Any, field: str, problems: dict[str, str]) -> list[str]:
+    """A list of readable ids from a request body (duplicates dropped); a problem noted for anything else."""
     if value is None:
         return []
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
@@ -735,75 +734,13 @@ def _id_list(value: Any, field: str, problems: dict[str, str]) -> list[str]:
 
 def send_group_email(ref: tenancy.OrchestraRef, project_id: str, subject: Any, message: Any, *,
                      instrument_ids: Any = None, position_ids: Any = None, actor: str = "api") -> dict:
-    """E-mail the project's accepted musicians (all, or those of the given instruments or positions).
+    """The REST API's group e-mail: ``services.group_email.send_group_email`` (one implementation for the API
+    and the page), answered as ``{"recipients": n, "queued": n}``."""
+    from services import group_email
 
-    One outbox row per recipient (the ``group_email`` template in the musician's language) and a
-    ``GroupEmailLog`` row, in one transaction; delivery follows after commit. Returns
-    ``{"recipients": n, "queued": n}``.
-    """
-    problems: dict[str, str] = {}
-    subject = _text(subject, "subject", problems, required=True, max_length=SUBJECT_MAX)
-    message = _text(message, "message", problems, required=True, max_length=MESSAGE_MAX)
-    instrument_ids = _id_list(instrument_ids, "instrumentIds", problems)
-    position_ids = _id_list(position_ids, "positionIds", problems)
-    if problems:
-        raise ValidationError("invalid_group_email", "The e-mail is incomplete or invalid.", problems)
-
-    def work(session: Session) -> dict:
-        project = _project(session, project_id)
-        found_instruments = dict(session.execute(sa.select(Instrument.instrumentId, Instrument.id).where(
-            Instrument.instrumentId.in_(instrument_ids))).all())
-        found_positions = dict(session.execute(sa.select(Position.positionId, Position.id).where(
-            Position.positionId.in_(position_ids))).all())
-        unknown = {}
-        if set(instrument_ids) - set(found_instruments):
-            unknown["instrumentIds"] = "unknown: " + ", ".join(sorted(set(instrument_ids) - set(found_instruments)))
-        if set(position_ids) - set(found_positions):
-            unknown["positionIds"] = "unknown: " + ", ".join(sorted(set(position_ids) - set(found_positions)))
-        if unknown:
-            raise ValidationError("unknown_filter", "The recipient filter names unknown instruments or positions.",
-                                  unknown)
-        statement = (
-            sa.select(Musician, Position.id, Position.instrumentId)
-            .join(Request, Request.musicianId == Musician.id)
-            .join(ProjectNeed, ProjectNeed.id == Request.projectNeedId)
-            .join(Position, Position.id == ProjectNeed.positionId)
-            .where(ProjectNeed.projectId == project.id, Request.status == "accepted")
-            .order_by(Musician.lastName, Musician.firstName, Musician.id)
-        )
-        recipients: dict[int, Musician] = {}
-        for musician, position_pk, instrument_pk in session.execute(statement).all():
-            if (instrument_ids or position_ids) and not (
-                    position_pk in found_positions.values() or instrument_pk in found_instruments.values()):
-                continue
-            recipients.setdefault(musician.id, musician)
-        if not recipients:
-            raise ValidationError("no_recipients", "No accepted musician of the project matches the filter.",
-                                  {"recipients": "none"})
-        log_row = GroupEmailLog(
-            projectId=project.id, subject=subject, message=message, sentCount=len(recipients), failedCount=0,
-            recipients=[{"musicianId": m.musicianId, "name": f"{m.firstName} {m.lastName}", "email": m.email}
-                        for m in recipients.values()],
-            filters={"instruments": instrument_ids, "positions": position_ids, "sentBy": actor},
-            createdAt=clock.now(),
-        )
-        session.add(log_row)
-        session.flush()
-        for musician in recipients.values():
-            language = templates.language_of(musician.preferredLanguage)
-            try:
-                rendered_subject, body = templates.render(session, "group_email", language, {
-                    "firstName": musician.firstName, "lastName": musician.lastName, "subject": subject,
-                    "message": message, "projectName": project.name, "orchestraName": ref.name,
-                })
-            except NotFound as exc:  # an orchestra database of the earlier system without the template
-                raise Conflict("template_missing", exc.message) from None
-            row = outbox.enqueue(session, channel="email", message_type="group_email", recipient=musician.email,
-                                 subject=rendered_subject, body=body, musician_pk=musician.id)
-            row.payload = {"projectId": project.projectId, "groupEmailLogId": log_row.id}
-        return {"recipients": len(recipients), "queued": len(recipients)}
-
-    return tenancy.write_transaction(ref, work)
+    result = group_email.send_group_email(ref, project_id, subject=subject, message=message,
+                                          instrument_ids=instrument_ids, position_ids=position_ids, actor=actor)
+    return {"recipients": result["recipients"], "queued": result["emails"]}
 
 
 # ----- the communication log ---------------------------------------------------------------------------------

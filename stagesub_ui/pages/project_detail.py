@@ -7,6 +7,7 @@ import reflex as rx
 from stagesub_ui import routes
 from stagesub_ui.components.shell import staff_page
 from stagesub_ui.components.ui import error_message, message
+from stagesub_ui.pages.project_files import files_section
 from stagesub_ui.pages.projects import project_status_badge, staffing_cell
 from state.projects import NeedRow, PreviewNeed, PreviewPerson, ProjectDetailState, RequestRow
 from state.session import SessionState
@@ -534,6 +535,7 @@ def project_detail_content() -> rx.Component:
                     needs_section(),
                     send_section(),
                     requests_section(),
+                    files_section(),
                     spacing="6",
                     width="100%",
                 ),

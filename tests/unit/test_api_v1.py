@@ -727,10 +727,14 @@ def test_group_email(world):
     assert "Repetition 10.00" in english["body"]
     with tenancy.orchestra_session(world.acme) as session:
         logs = session.exec(select(GroupEmailLog).order_by(GroupEmailLog.id)).all()
-        assert [(row.subject, row.sentCount) for row in logs] == [("Schema", 2), ("Stråkar", 1)]
-        assert logs[1].filters["instruments"] == ["INST001"]
+        assert [(row.subject, row.sentCount) for row in logs] == [("Schema", 0), ("Stråkar", 0)]  # queued only
+        assert logs[1].filters["instrumentIds"] == ["INST001"]
         assert session.execute(sa.select(sa.func.count()).select_from(Outbox)
                                .where(Outbox.messageType == "group_email")).scalar_one() == 3
+    api.ok("POST", "/dev/tick")  # delivered (simulated): the counts follow the messages
+    with tenancy.orchestra_session(world.acme) as session:
+        logs = session.exec(select(GroupEmailLog).order_by(GroupEmailLog.id)).all()
+        assert [(row.subject, row.sentCount, row.failedCount) for row in logs] == [("Schema", 2, 0), ("Stråkar", 1, 0)]
     assert v1
 
 

@@ -347,6 +347,7 @@ HTTP_EXPECTATIONS = {
     (routes.RESPOND_LEGACY, "POST"): lambda actor: (400, None),
     (routes.TWILIO_SMS, "POST"): lambda actor: (403, None),  # unsigned: refused for everyone
     (routes.TWILIO_STATUS, "POST"): lambda actor: (403, None),
+    (routes.FILE_DOWNLOAD, "GET"): lambda actor: (404, None),  # no such file: the same 404 for everyone
     (routes.AUTH_LOGOUT, "POST"): lambda actor: (200, routes.LOGIN),
     (routes.AUTH_LOGIN, "POST"): lambda actor: (
         (401, None) if actor.username is None
