@@ -348,6 +348,11 @@ HTTP_EXPECTATIONS = {
     (routes.TWILIO_SMS, "POST"): lambda actor: (403, None),  # unsigned: refused for everyone
     (routes.TWILIO_STATUS, "POST"): lambda actor: (403, None),
     (routes.FILE_DOWNLOAD, "GET"): lambda actor: (404, None),  # no such file: the same 404 for everyone
+    # The roster exports: no orchestra on the platform's or an unknown host; elsewhere a login is needed.
+    (routes.MUSICIANS_EXPORT_CSV, "GET"): lambda actor: (
+        (404, None) if actor.host.startswith(("localhost", "nosuch.")) else (401, None)),
+    (routes.MUSICIANS_EXPORT_XLSX, "GET"): lambda actor: (
+        (404, None) if actor.host.startswith(("localhost", "nosuch.")) else (401, None)),
     (routes.AUTH_LOGOUT, "POST"): lambda actor: (200, routes.LOGIN),
     (routes.AUTH_LOGIN, "POST"): lambda actor: (
         (401, None) if actor.username is None
