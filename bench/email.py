@@ -16,14 +16,14 @@ import os
 import sys
 from pathlib import Path
 
-# This file's name would hide the standard library's ``email`` package from everything imported after it.
+# This file's name would hide the standard library's ``email`` package: this folder goes last on the import path.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import tempfile
+import time
 
 EMAILS = 1000
 KEY = "re_bench_orchestra_key_0001"

@@ -6,6 +6,13 @@ set STAGESUB_DATABASE_URL / STAGESUB_ORCHESTRA_DB_SERVER_URL for PostgreSQL). Pr
 
 from __future__ import annotations
 
+import os.path as _path
+import sys as _sys
+
+# bench/email.py would hide the standard library's ``email`` package: this folder goes last on the import path.
+_HERE = _path.dirname(_path.abspath(__file__))
+_sys.path[:] = [p for p in _sys.path if _path.abspath(p or ".") != _HERE] + [_HERE]
+
 import argparse
 import os
 import statistics
