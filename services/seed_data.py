@@ -257,12 +257,21 @@ def _seed_instruments_and_positions(session: Session) -> tuple[int, int]:
     return len(new_instrument_names), len(missing)
 
 
-def _seed_ranking_lists(session: Session) -> int:
-    """An A, B and C list for every position of the catalogue (and any other position lacking one)."""
-    positions = session.execute(
+def add_ranking_lists(session: Session, position_pks: list[int]) -> int:
+    """The A, B and C lists a newly created position starts with, named as the seeded ones; returns how many."""
+    return _seed_ranking_lists(session, position_pks)
+
+
+def _seed_ranking_lists(session: Session, position_pks: list[int] | None = None) -> int:
+    """An A, B and C list for every position of the catalogue (and any other position lacking one), or only
+    for ``position_pks`` when given."""
+    query = (
         sa.select(Position.id, Position.name, Instrument.name).join(Instrument, Instrument.id == Position.instrumentId)
         .order_by(Instrument.displayOrder, Instrument.id, Position.hierarchyLevel, Position.id)
-    ).all()
+    )
+    if position_pks is not None:
+        query = query.where(Position.id.in_(position_pks))
+    positions = session.execute(query).all()
     existing = set(session.execute(sa.select(RankingList.positionId, RankingList.listType)))
     missing = [
         (position_id, list_type, f"{list_type}-lista för {position_name} ({instrument_name})")
