@@ -17,16 +17,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import secrets
 import sys
 import time
 
 import reflex as rx
 
-from services import project_views
+from services import project_setup, project_views
 from services.errors import ServiceError
 from stagesub_ui import routes
-from stagesub_ui.i18n import sv
+from stagesub_ui.i18n import sv, translate
 from state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class ProjectListRow:
     needed: int = 0
     progress: int = 0
     status: str = ""
+    upcoming: bool = False
 
 
 @dataclasses.dataclass
@@ -130,7 +132,8 @@ class PreviewNeed:
 
 
 def to_list_rows(rows: list[dict]) -> list[ProjectListRow]:
-    return [ProjectListRow(href=routes.project(row["projectId"]), **row) for row in rows]
+    return [ProjectListRow(href=routes.project(row["projectId"]), upcoming=project_setup.is_upcoming(row["startDate"]),
+                           **row) for row in rows]
 
 
 def to_page(data: dict) -> tuple[ProjectFacts, list[NeedRow], list[RequestRow]]:
@@ -178,6 +181,49 @@ class ProjectsState(SessionState):
     projects: list[ProjectListRow] = []
     loaded: bool = False
     error_key: str = ""
+    # Filters (ORIGINAL_BEHAVIOUR.md §5.4): when (all / upcoming / past), name search, week number.
+    when: str = "all"
+    search: str = ""
+    week: str = ""
+
+    @rx.var
+    def visible_projects(self) -> list[ProjectListRow]:
+        words = self.search.strip().casefold()
+        week = self.week.strip()
+        rows = []
+        for row in self.projects:
+            if self.when == "upcoming" and not row.upcoming or self.when == "past" and row.upcoming:
+                continue
+            if words and words not in row.name.casefold():
+                continue
+            if week and str(row.weekNumber) != week:
+                continue
+            rows.append(row)
+        return rows
+
+    @rx.var
+    def upcoming_count(self) -> int:
+        return sum(1 for row in self.projects if row.upcoming)
+
+    @rx.var
+    def past_count(self) -> int:
+        return sum(1 for row in self.projects if not row.upcoming)
+
+    @rx.event
+    def set_when(self, value: str):
+        self.when = value if value in ("all", "upcoming", "past") else "all"
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = str(value)[:200]
+
+    @rx.event
+    def set_week(self, value: str):
+        self.week = "".join(ch for ch in str(value) if ch.isdigit())[:2]
+
+    @rx.event
+    def clear_filters(self):
+        self.when, self.search, self.week = "all", "", ""
 
     @rx.event
     async def load_projects(self):
@@ -406,6 +452,102 @@ class ProjectDetailState(SessionState):
             return ProjectDetailState.load_preview
         return None
 
+    # ----- cancel a need, delete the project, answer on behalf ---------------------------------------------------
+
+    @rx.event
+    async def cancel_need(self, project_need_id: str):
+        """Confirmed in the dialog: the need is cancelled for good (``project_setup.cancel_need``)."""
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            return redirect
+        if self.need_busy or project_need_id not in {need.projectNeedId for need in self.needs}:
+            return None
+        self.need_busy, self.need_error_key = project_need_id, ""
+        try:
+            await asyncio.to_thread(project_setup.cancel_need, user.orchestra_pk, self.current_project_id,
+                                    project_need_id)
+        except ServiceError as exc:
+            log.info("need %s could not be cancelled: %s", project_need_id, exc.code)
+            self.need_error_key = pe_error_key(exc)
+        try:
+            self._apply(await self._read(user.orchestra_pk, self.current_project_id))
+        finally:
+            self.need_busy = ""
+        return ProjectDetailState.load_preview if self.preview_loaded else None
+
+    @rx.var
+    def can_delete(self) -> bool:
+        """A project may be deleted only while no request has been sent for it."""
+        return all(need.sent == 0 for need in self.needs)
+
+    @rx.event
+    async def delete_project(self):
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            return redirect
+        project_id = self.current_project_id
+        try:
+            await asyncio.to_thread(project_setup.delete_project, user.orchestra_pk, project_id)
+        except ServiceError as exc:
+            log.info("project %s could not be deleted: %s", project_id, exc.code)
+            self.error_key = pe_error_key(exc)
+            return None
+        self._reset_project("")
+        return [rx.redirect(routes.PROJECTS), rx.toast.success(translate("pe.project_deleted", self.lang))]
+
+    answer_request_id: str = ""
+    answer_musician: str = ""
+    answer_choice: str = "accept"
+    answer_open: bool = False
+    answer_saving: bool = False
+    answer_error_key: str = ""
+    answer_form_key: int = 0
+
+    @rx.event
+    def open_answer(self, request_id: str):
+        row = next((r for r in self.requests if r.requestId == request_id and r.status == "pending"), None)
+        if row is None:
+            return
+        self.answer_request_id, self.answer_musician = row.requestId, f"{row.musicianName} ({row.needLabel})"
+        self.answer_choice, self.answer_error_key = "accept", ""
+        self.answer_form_key += 1
+        self.answer_open = True
+
+    @rx.event
+    def set_answer_open(self, value: bool):
+        if not value and self.answer_saving:
+            return
+        self.answer_open = bool(value)
+
+    @rx.event
+    def set_answer_choice(self, value: str):
+        if value in ("accept", "decline"):
+            self.answer_choice = value
+
+    @rx.event
+    async def submit_answer(self, form_data: dict):
+        """Staff record the musician's answer (phone, in person); the engine continues as for a real answer."""
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            yield redirect
+            return
+        if self.answer_saving or not self.answer_request_id:
+            return
+        self.answer_saving, self.answer_error_key = True, ""
+        yield
+        try:
+            await asyncio.to_thread(project_setup.answer_on_behalf, user.orchestra_pk, self.current_project_id,
+                                    self.answer_request_id, self.answer_choice, user.username,
+                                    str(form_data.get("note") or "")[:2000])
+        except ServiceError as exc:
+            log.info("answer for %s not recorded: %s", self.answer_request_id, exc.code)
+            self.answer_error_key = pe_error_key(exc)
+            self.answer_saving = False
+            return
+        self.answer_saving, self.answer_open = False, False
+        self._apply(await self._read(user.orchestra_pk, self.current_project_id))
+        yield rx.toast.success(translate("pe.answer_saved", self.lang))
+
     # ----- live requests ---------------------------------------------------------------------------------------
 
     @rx.event(background=True, supersedes=True)
@@ -472,3 +614,343 @@ class ProjectDetailState(SessionState):
         """on_unmount of the request table: the loop ends at its next round."""
         self._watch_id = ""
         self.watching = False
+
+
+# ----- setting a project up: the project form, the need form, answers on behalf ------------------------------------
+
+_RANGE_RE = re.compile(r"(\d+) to (\d+)")
+_NUMBER_RE = re.compile(r"(\d+)")
+FORM_FIELD = {"rankingListId": "list", "customListId": "list"}  # the need form has one list field
+
+
+def pe_error_key(exc: ServiceError) -> str:
+    """The general message for a service error on these forms (``pe.error.<code>``, else the shared ones)."""
+    key = f"pe.error.{exc.code}"
+    return key if key in sv.MESSAGES else error_key_for(exc)
+
+
+def form_field_errors(exc: ServiceError) -> tuple[dict[str, str], dict[str, str]]:
+    """A service error's fields as (form field → catalog key, form field → detail such as a number)."""
+    keys: dict[str, str] = {}
+    details: dict[str, str] = {}
+    for field, text in (exc.fields or {}).items():
+        text = str(text)
+        name = FORM_FIELD.get(field, field)
+        number = _NUMBER_RE.search(text)
+        detail = ""
+        if text == "required":
+            key = "pe.field.required"
+        elif _RANGE_RE.search(text):
+            key, detail = "pe.field.range", "–".join(_RANGE_RE.search(text).groups())
+        elif text.startswith("a whole number"):
+            key = "pe.field.number"
+        elif "date" in text:
+            key = "pe.field.date"
+        elif "time" in text:
+            key = "pe.field.time"
+        elif text.startswith("at least the quantity"):
+            key = "pe.field.max_recipients"
+        elif text.startswith("at most") and "characters" in text:
+            key, detail = "pe.field.too_long", number.group(1) if number else ""
+        elif text.startswith("at most"):
+            key, detail = "pe.field.at_most", number.group(1) if number else ""
+        elif text.startswith("at least"):
+            key, detail = "pe.field.at_least", number.group(1) if number else ""
+        elif text == "no one to ask":
+            key = "pe.field.no_one"
+        elif text == "no active qualified musician":
+            key = "pe.field.no_qualified"
+        elif text.startswith("used by"):
+            key, detail = "pe.field.list_in_use", text.removeprefix("used by ").strip()
+        elif text.startswith("locked") or text.startswith("fixed"):
+            key = "pe.field.locked"
+        else:
+            key = "pe.field.invalid"
+        keys[name], details[name] = key, detail
+    return keys, details
+
+
+@dataclasses.dataclass
+class ProjectFormValues:
+    name: str = ""
+    startDate: str = ""
+    startTime: str = "19:00"
+    rehearsalSchedule: str = ""
+    concertInfo: str = ""
+    notes: str = ""
+
+
+class ProjectFormState(SessionState):
+    """The dialog that creates a project (projects list) or edits one (project page)."""
+
+    dialog_open: bool = False
+    editing_id: str = ""  # "" while creating
+    form_key: int = 0  # a new <form> per opening, so the inputs start from ``values``
+    values: ProjectFormValues = ProjectFormValues()
+    week: str = ""  # derived from the date while the user has not typed one
+    week_typed: bool = False
+    field_errors: dict[str, str] = {}
+    field_details: dict[str, str] = {}
+    error_key: str = ""
+    saving: bool = False
+
+    def _reset(self) -> None:
+        self.field_errors, self.field_details, self.error_key = {}, {}, ""
+        self.saving = False
+        self.form_key += 1
+
+    @rx.event
+    async def open_create(self):
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            return redirect
+        self.editing_id, self.values, self.week, self.week_typed = "", ProjectFormValues(), "", False
+        self._reset()
+        self.dialog_open = True
+        return None
+
+    @rx.event
+    async def open_edit(self, project_id: str):
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            return redirect
+        self._reset()
+        try:
+            data = await asyncio.to_thread(project_setup.project_form_values, user.orchestra_pk, str(project_id))
+        except ServiceError as exc:
+            log.info("project %r could not be opened for editing: %s", project_id, exc.code)
+            self.error_key = pe_error_key(exc)
+            return None
+        self.editing_id = data["projectId"]
+        self.values = ProjectFormValues(**{f.name: data[f.name] for f in dataclasses.fields(ProjectFormValues)})
+        self.week, self.week_typed = data["weekNumber"], True
+        self.dialog_open = True
+        return None
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        if not value and self.saving:
+            return
+        self.dialog_open = bool(value)
+
+    @rx.event
+    def date_changed(self, value: str):
+        """The week follows the date until the user types a week of their own."""
+        week = project_setup.week_of(str(value))
+        if week is not None and (not self.week_typed or not self.week):
+            self.week, self.week_typed = str(week), False
+
+    @rx.event
+    def set_week(self, value: str):
+        self.week = "".join(ch for ch in str(value) if ch.isdigit())[:2]
+        self.week_typed = self.week != ""
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        """Create or save; problems appear at their fields and nothing is written."""
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            yield redirect
+            return
+        if self.saving or not self.dialog_open:
+            return
+        form = dict(form_data) | {"weekNumber": self.week}
+        editing = self.editing_id
+        self.saving = True
+        self.field_errors, self.field_details, self.error_key = {}, {}, ""
+        yield
+        try:
+            if editing:
+                saved = await asyncio.to_thread(project_setup.update_project, user.orchestra_pk, editing, form)
+            else:
+                saved = await asyncio.to_thread(project_setup.create_project, user.orchestra_pk, form)
+        except ServiceError as exc:
+            log.info("project %r not saved: %s", editing or "(new)", exc.code)
+            self.field_errors, self.field_details = form_field_errors(exc)
+            self.error_key = "pe.error.check_fields" if exc.fields else pe_error_key(exc)
+            self.saving = False
+            return
+        self.saving = False
+        self.dialog_open = False
+        if editing:
+            detail = await self.get_state(ProjectDetailState)
+            if detail.current_project_id == editing:
+                detail._apply(await detail._read(user.orchestra_pk, editing))
+            yield rx.toast.success(translate("pe.project_saved", self.lang))
+        else:
+            yield [rx.redirect(routes.project(saved["projectId"])),
+                   rx.toast.success(translate("pe.project_created", self.lang))]
+
+
+@dataclasses.dataclass
+class ListOption:
+    value: str = ""
+    kind: str = ""
+    name: str = ""
+    size: int = 0
+
+
+@dataclasses.dataclass
+class PositionOption:
+    positionId: str = ""
+    label: str = ""
+    qualified: int = 0
+    lists: list[ListOption] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class TimeOption:
+    value: str = ""
+    label: str = ""
+
+
+@dataclasses.dataclass
+class NeedFormValues:
+    label: str = ""
+    listName: str = ""
+    quantity: str = "1"
+    maxRecipients: str = ""
+    requireLocalResidence: bool = False
+
+
+class NeedFormState(SessionState):
+    """The dialog that adds a need to the project shown, or edits one (§2.14: what may change after sending)."""
+
+    dialog_open: bool = False
+    editing_id: str = ""
+    locked: bool = False  # requests exist: strategy, response time and max recipients are fixed
+    form_key: int = 0
+    options: list[PositionOption] = []
+    time_options: list[TimeOption] = []
+    position_id: str = ""
+    list_value: str = ""
+    strategy: str = "sequential"
+    response_hours: str = "48"
+    values: NeedFormValues = NeedFormValues()
+    field_errors: dict[str, str] = {}
+    field_details: dict[str, str] = {}
+    error_key: str = ""
+    saving: bool = False
+
+    @rx.var
+    def position_lists(self) -> list[ListOption]:
+        for option in self.options:
+            if option.positionId == self.position_id:
+                return option.lists
+        return []
+
+    def _reset(self) -> None:
+        self.field_errors, self.field_details, self.error_key = {}, {}, ""
+        self.saving = False
+        self.form_key += 1
+        self.time_options = [TimeOption(value=str(h), label=project_setup.format_hours(h, self.lang))
+                             for h in project_setup.RESPONSE_TIME_OPTIONS]
+
+    @rx.event
+    async def open_create(self):
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            return redirect
+        detail = await self.get_state(ProjectDetailState)
+        project_id = detail.current_project_id
+        self._reset()
+        self.editing_id, self.locked, self.values = "", False, NeedFormValues()
+        self.position_id, self.list_value, self.strategy, self.response_hours = "", "", "sequential", "48"
+        try:
+            options = await asyncio.to_thread(project_setup.need_options, user.orchestra_pk, project_id)
+        except ServiceError as exc:
+            log.info("need options of %s could not be read: %s", project_id, exc.code)
+            self.error_key, options = pe_error_key(exc), []
+        self.options = [PositionOption(positionId=o["positionId"], label=o["label"], qualified=o["qualified"],
+                                       lists=[ListOption(**item) for item in o["lists"]]) for o in options]
+        self.dialog_open = True
+        return None
+
+    @rx.event
+    async def open_edit(self, project_need_id: str):
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            return redirect
+        detail = await self.get_state(ProjectDetailState)
+        need = next((n for n in detail.needs if n.projectNeedId == project_need_id), None)
+        if need is None:
+            return None
+        self._reset()
+        self.editing_id, self.locked, self.options = need.projectNeedId, need.sent > 0, []
+        self.position_id, self.list_value = "", ""
+        self.strategy, self.response_hours = need.requestStrategy, str(need.responseTimeHours)
+        if self.response_hours not in {o.value for o in self.time_options}:
+            self.time_options = [*self.time_options, TimeOption(
+                value=self.response_hours, label=project_setup.format_hours(need.responseTimeHours, self.lang))]
+        self.values = NeedFormValues(
+            label=need.label, listName=need.customListName or need.listType, quantity=str(need.quantity),
+            maxRecipients=str(need.maxRecipients) if need.maxRecipients else "",
+            requireLocalResidence=need.requireLocalResidence)
+        self.dialog_open = True
+        return None
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        if not value and self.saving:
+            return
+        self.dialog_open = bool(value)
+
+    @rx.event
+    def set_position(self, value: str):
+        self.position_id = str(value)
+        lists = self.position_lists
+        self.list_value = lists[0].value if lists else ""
+
+    @rx.event
+    def set_list(self, value: str):
+        self.list_value = str(value)
+
+    @rx.event
+    def set_strategy(self, value: str):
+        if value in ("sequential", "parallel", "first_come"):
+            self.strategy = value
+
+    @rx.event
+    def set_response_hours(self, value: str):
+        self.response_hours = str(value)
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        user, redirect = await self._require(routes.STAFF_ROLES)
+        if user is None:
+            yield redirect
+            return
+        if self.saving or not self.dialog_open:
+            return
+        detail = await self.get_state(ProjectDetailState)
+        project_id, editing = detail.current_project_id, self.editing_id
+        form = dict(form_data)
+        if editing and self.locked:
+            form = {"quantity": form.get("quantity", "")}
+        else:
+            form |= {"requestStrategy": self.strategy, "responseTimeHours": self.response_hours}
+            if self.strategy != "first_come":
+                form.pop("maxRecipients", None)
+            if not editing:
+                form |= {"positionId": self.position_id, "list": self.list_value}
+        self.saving = True
+        self.field_errors, self.field_details, self.error_key = {}, {}, ""
+        yield
+        try:
+            if editing:
+                await asyncio.to_thread(project_setup.update_need, user.orchestra_pk, project_id, editing, form)
+            else:
+                await asyncio.to_thread(project_setup.create_need, user.orchestra_pk, project_id, form)
+        except ServiceError as exc:
+            log.info("need %r of %s not saved: %s", editing or "(new)", project_id, exc.code)
+            self.field_errors, self.field_details = form_field_errors(exc)
+            # Form problems are shown at their fields; the engine's rules (too few musicians …) say why.
+            self.error_key = "pe.error.check_fields" if exc.code.startswith("invalid") else pe_error_key(exc)
+            self.saving = False
+            return
+        self.saving = False
+        self.dialog_open = False
+        detail._apply(await detail._read(user.orchestra_pk, project_id))
+        if detail.preview_loaded:
+            yield ProjectDetailState.load_preview
+        yield rx.toast.success(translate("pe.need_saved", self.lang))

@@ -7,11 +7,12 @@ The login page posts its form with ``fetch`` and follows the JSON ``redirect``; 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from services import auth, clock, tenancy
 from services.errors import ServiceError
@@ -67,7 +68,26 @@ def _max_age(user: auth.UserInfo) -> int:
     return get_settings().session_hours * 3600
 
 
-async def login(request: Request) -> JSONResponse:
+def _wants_json(request: Request) -> bool:
+    """Everything but a browser's own form navigation (which asks for text/html) gets JSON."""
+    return "text/html" not in (request.headers.get("accept") or "")
+
+
+async def login(request: Request) -> Response:
+    """JSON for the page's script; a plain form post (before the page's script runs) gets redirects instead."""
+    response = await _login(request)
+    if _wants_json(request):
+        return response
+    if response.status_code == 200:
+        redirect = RedirectResponse(json.loads(response.body)["redirect"], status_code=303, headers=NO_STORE)
+        for name, value in response.raw_headers:
+            if name == b"set-cookie":
+                redirect.raw_headers.append((name, value))
+        return redirect
+    return RedirectResponse(routes.LOGIN + "?failed=1", status_code=303, headers=NO_STORE)
+
+
+async def _login(request: Request) -> JSONResponse:
     form = await request.form()
     lang = normalise_language(str(form.get("lang") or request.cookies.get(LANG_COOKIE) or ""))
     if not same_site_request(request):

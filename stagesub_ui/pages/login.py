@@ -55,6 +55,10 @@ def login_form() -> rx.Component:
             width="100%",
         ),
         id="login-form",
+        # Without JavaScript yet (a click before the page has hydrated) the browser posts the form itself: to the
+        # login route, never as a GET that would put the password in the address.
+        method="post",
+        action=routes.AUTH_LOGIN,
         on_submit=rx.call_script(LOGIN_JS),
         width="100%",
     )

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stagesub_ui import routes
+from stagesub_ui import routes, styles
 from stagesub_ui.components.shell import staff_page
 from stagesub_ui.components.ui import error_message, message
 from stagesub_ui.pages.project_files import files_section
-from stagesub_ui.pages.projects import project_status_badge, staffing_cell
-from state.projects import NeedRow, PreviewNeed, PreviewPerson, ProjectDetailState, RequestRow
+from stagesub_ui.pages.projects import (
+    field_error,
+    project_dialog,
+    project_status_badge,
+    required_mark,
+    staffing_cell,
+)
+from state.projects import (
+    ListOption,
+    NeedFormState,
+    NeedRow,
+    PositionOption,
+    PreviewNeed,
+    PreviewPerson,
+    ProjectDetailState,
+    ProjectFormState,
+    RequestRow,
+    TimeOption,
+)
 from state.session import SessionState
 
 T = SessionState.t
 S = ProjectDetailState
+NF = NeedFormState
+SELECT_STYLE = {"height": "2rem", "padding": "0 0.5rem", "border_radius": "6px", "width": "100%",
+                "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1)}
 
 SECTION_HEADING = {"as_": "h2", "size": "5"}
 
@@ -165,7 +185,8 @@ def _need_row(need: rx.Var[NeedRow]) -> rx.Component:
         _count_cell(need.declined),
         _count_cell(need.timedOut),
         rx.table.cell(need_status_badge(need.displayStatus)),
-        rx.table.cell(pause_button(need)),
+        rx.table.cell(rx.hstack(pause_button(need), edit_need_button(need), cancel_need_dialog(need), spacing="2",
+                                wrap="wrap")),
         data_testid="need-row",
     )
 
@@ -197,9 +218,215 @@ def pause_button(need: rx.Var[NeedRow]) -> rx.Component:
     )
 
 
+def edit_need_button(need: rx.Var[NeedRow]) -> rx.Component:
+    return rx.cond(
+        (need.status != "cancelled") & (need.status != "archived"),
+        rx.button(
+            rx.icon("pencil", size=14), T["pe.need.edit"],
+            size="1", variant="soft",
+            aria_label=T["pe.need.edit"] + ": " + need.label,
+            on_click=NF.open_edit(need.projectNeedId),
+            data_testid="edit-need",
+        ),
+    )
+
+
+def cancel_need_dialog(need: rx.Var[NeedRow]) -> rx.Component:
+    """Cancelling is final, so it asks first and says what happens to the requests already sent."""
+    return rx.cond(
+        (need.status != "cancelled") & (need.status != "archived"),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button(
+                    rx.icon("ban", size=14), T["pe.need.cancel"],
+                    size="1", variant="soft", color_scheme="red",
+                    aria_label=T["pe.need.cancel"] + ": " + need.label,
+                    disabled=S.need_busy != "",
+                    data_testid="cancel-need",
+                ),
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(T["pe.need.cancel_title"]),
+                rx.alert_dialog.description(need.label, ": ", T["pe.need.cancel_text"], size="2"),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button(T["pe.keep"], variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button(T["pe.need.cancel_confirm"], color_scheme="red",
+                                                     on_click=S.cancel_need(need.projectNeedId))),
+                    spacing="3",
+                    justify="end",
+                    margin_top="1rem",
+                ),
+                max_width="30rem",
+            ),
+        ),
+    )
+
+
+# ----- the need form ---------------------------------------------------------------------------------------------
+
+
+def _need_field(field: str, label_key: str, control: rx.Component, *, required: bool = False,
+                help_text: rx.Component | None = None) -> rx.Component:
+    return rx.box(
+        rx.el.label(T[label_key], *([required_mark()] if required else []), html_for=f"need-{field}",
+                    style=styles.LABEL_STYLE),
+        control,
+        *([help_text] if help_text is not None else []),
+        field_error(NF, field, "need"),
+        width="100%",
+        min_width="0",
+    )
+
+
+def _position_option(option: rx.Var[PositionOption]) -> rx.Component:
+    return rx.el.option(option.label, " (", option.qualified, " ", T["pe.need.qualified"], ")",
+                        value=option.positionId)
+
+
+def _list_option(option: rx.Var[ListOption]) -> rx.Component:
+    return rx.el.option(
+        rx.cond(option.kind == "custom", option.name, T["project.list"] + " " + option.name),
+        " (", option.size, " ", T["pe.need.musicians"], ")",
+        value=option.value,
+    )
+
+
+def _time_option(option: rx.Var[TimeOption]) -> rx.Component:
+    return rx.el.option(option.label, value=option.value)
+
+
+def _locked_fact(label_key: str, value) -> rx.Component:
+    return rx.box(
+        rx.text(T[label_key], style=styles.LABEL_STYLE, as_="p"),
+        rx.text(value, size="2"),
+    )
+
+
+def need_form() -> rx.Component:
+    editing = NF.editing_id != ""
+    locked = NF.locked
+    return rx.form(
+        rx.vstack(
+            rx.cond(
+                editing,
+                rx.grid(
+                    _locked_fact("pe.need.position", NF.values.label),
+                    _locked_fact("pe.need.list", NF.values.listName),
+                    columns="2", spacing="3", width="100%",
+                ),
+                rx.fragment(
+                    _need_field("positionId", "pe.need.position", rx.el.select(
+                        rx.el.option(T["pe.need.choose_position"], value="", disabled=True),
+                        rx.foreach(NF.options, _position_option),
+                        id="need-positionId", name="positionId", value=NF.position_id, on_change=NF.set_position,
+                        aria_describedby="need-positionId-error", style=SELECT_STYLE,
+                    ), required=True),
+                    _need_field("list", "pe.need.list", rx.el.select(
+                        rx.el.option(T["pe.need.choose_list"], value="", disabled=True),
+                        rx.foreach(NF.position_lists, _list_option),
+                        id="need-list", name="list", value=NF.list_value, on_change=NF.set_list,
+                        disabled=NF.position_id == "",
+                        aria_describedby="need-list-error", style=SELECT_STYLE,
+                    ), required=True, help_text=rx.cond(
+                        (NF.position_id != "") & (NF.position_lists.length() == 0),
+                        rx.text(T["pe.need.no_lists"], size="1", color_scheme="amber", as_="p"),
+                    )),
+                ),
+            ),
+            _need_field("requestStrategy", "pe.need.strategy", rx.el.select(
+                rx.el.option(T["strategy.sequential"], value="sequential"),
+                rx.el.option(T["strategy.parallel"], value="parallel"),
+                rx.el.option(T["strategy.first_come"], value="first_come"),
+                id="need-requestStrategy", name="requestStrategy", value=NF.strategy, on_change=NF.set_strategy,
+                disabled=locked,
+                aria_describedby="need-strategy-help", style=SELECT_STYLE,
+            ), help_text=rx.text(strategy_help(NF.strategy), id="need-strategy-help", size="1",
+                                 color_scheme="gray", as_="p", data_testid="strategy-help")),
+            rx.grid(
+                _need_field("quantity", "pe.need.quantity", rx.input(
+                    id="need-quantity", name="quantity", type="number", min=1, default_value=NF.values.quantity,
+                    aria_describedby="need-quantity-error", width="100%",
+                ), required=True),
+                rx.cond(
+                    NF.strategy == "first_come",
+                    _need_field("maxRecipients", "pe.need.max_recipients", rx.input(
+                        id="need-maxRecipients", name="maxRecipients", type="number", min=1,
+                        default_value=NF.values.maxRecipients, disabled=locked,
+                        placeholder=T["pe.need.max_recipients_placeholder"],
+                        aria_describedby="need-maxRecipients-error", width="100%",
+                    )),
+                ),
+                _need_field("responseTimeHours", "pe.need.response_time", rx.el.select(
+                    rx.foreach(NF.time_options, _time_option),
+                    id="need-responseTimeHours", name="responseTimeHours", value=NF.response_hours,
+                    on_change=NF.set_response_hours,
+                    disabled=locked, aria_describedby="need-responseTimeHours-error", style=SELECT_STYLE,
+                )),
+                columns=rx.breakpoints(initial="1", sm="3"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.cond(
+                editing,
+                rx.cond(NF.values.requireLocalResidence,
+                        rx.text(T["project.local_only"], size="2", color_scheme="gray")),
+                rx.checkbox(T["pe.need.require_local"], name="requireLocalResidence", id="need-local"),
+            ),
+            rx.cond(
+                editing,
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("lock", size=16)),
+                    rx.callout.text(rx.cond(locked, T["pe.need.locked_after_sending"], T["pe.need.locked_always"])),
+                    color_scheme="gray", size="1", data_testid="need-locked-note",
+                ),
+            ),
+            error_message(NF.error_key, id="need-form-error"),
+            rx.hstack(
+                rx.dialog.close(rx.button(T["common.cancel"], type="button", variant="soft", color_scheme="gray",
+                                          disabled=NF.saving)),
+                rx.button(rx.cond(editing, T["common.save"], T["pe.need.add"]), type="submit", id="need-save",
+                          loading=NF.saving),
+                spacing="3",
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=NF.submit,
+        no_validate=True,
+        key=NF.form_key,
+        id="need-form",
+        width="100%",
+    )
+
+
+def need_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(NF.editing_id != "", T["pe.need.edit_title"], T["pe.need.new_title"])),
+            rx.dialog.description(T["pe.need.form_intro"], size="2", color_scheme="gray", margin_bottom="1rem"),
+            need_form(),
+            max_width="40rem",
+            max_height="90vh",
+            overflow_y="auto",
+        ),
+        open=NF.dialog_open,
+        on_open_change=NF.set_dialog_open,
+    )
+
+
 def needs_section() -> rx.Component:
     return rx.el.section(
-        rx.heading(T["project.needs_heading"], id="needs-heading", **SECTION_HEADING),
+        rx.hstack(
+            rx.heading(T["project.needs_heading"], id="needs-heading", **SECTION_HEADING),
+            rx.spacer(),
+            rx.button(rx.icon("plus", size=14), T["pe.need.add"], id="add-need", size="2",
+                      on_click=NF.open_create),
+            align="center",
+            width="100%",
+        ),
+        need_dialog(),
         rx.text(T["project.pause_help"], color_scheme="gray", size="2"),
         error_message(S.need_error_key, id="need-error"),
         rx.cond(
@@ -430,12 +657,70 @@ def _request_row(row: rx.Var[RequestRow]) -> rx.Component:
         _time_cell(row.reminderSentAt),
         _time_cell(row.respondedAt),
         _time_cell(row.deadline),
+        rx.table.cell(rx.cond(
+            row.status == "pending",
+            rx.button(T["pe.answer.button"], size="1", variant="soft",
+                      aria_label=T["pe.answer.button"] + ": " + row.musicianName,
+                      on_click=S.open_answer(row.requestId), data_testid="answer-on-behalf"),
+        )),
         data_testid="request-row",
+    )
+
+
+def answer_dialog() -> rx.Component:
+    """Staff answer for the musician (phone, in person): a confirmation that says what the answer does."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(T["pe.answer.title"]),
+            rx.alert_dialog.description(T["pe.answer.text"], " ", rx.text(S.answer_musician, as_="span",
+                                                                          weight="bold"), size="2"),
+            rx.form(
+                rx.vstack(
+                    rx.el.fieldset(
+                        rx.el.legend(T["pe.answer.choice"], style={**styles.LABEL_STYLE, "padding": "0"}),
+                        rx.radio_group.root(
+                            rx.hstack(
+                                rx.radio_group.item(T["pe.answer.accept"], value="accept"),
+                                rx.radio_group.item(T["pe.answer.decline"], value="decline"),
+                                spacing="4",
+                            ),
+                            value=S.answer_choice,
+                            on_change=S.set_answer_choice,
+                        ),
+                        style={"border": "none", "padding": "0", "margin": "0"},
+                    ),
+                    rx.box(
+                        rx.el.label(T["pe.answer.note"], html_for="answer-note", style=styles.LABEL_STYLE),
+                        rx.text_area(id="answer-note", name="note", rows="2", width="100%",
+                                     placeholder=T["pe.answer.note_placeholder"]),
+                        width="100%",
+                    ),
+                    error_message(S.answer_error_key, id="answer-error"),
+                    rx.hstack(
+                        rx.alert_dialog.cancel(rx.button(T["common.cancel"], type="button", variant="soft",
+                                                         color_scheme="gray", disabled=S.answer_saving)),
+                        rx.button(T["pe.answer.save"], type="submit", id="answer-save", loading=S.answer_saving),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=S.submit_answer,
+                key=S.answer_form_key,
+                margin_top="1rem",
+            ),
+            max_width="32rem",
+        ),
+        open=S.answer_open,
+        on_open_change=S.set_answer_open,
     )
 
 
 def requests_section() -> rx.Component:
     return rx.el.section(
+        answer_dialog(),
         rx.hstack(
             rx.heading(T["requests.heading"], id="requests-heading", **SECTION_HEADING),
             rx.spacer(),
@@ -470,6 +755,7 @@ def requests_section() -> rx.Component:
                             rx.table.column_header_cell(T["requests.reminder"]),
                             rx.table.column_header_cell(T["requests.answered"]),
                             rx.table.column_header_cell(T["requests.deadline"]),
+                            rx.table.column_header_cell(T["project.actions"]),
                         ),
                     ),
                     rx.table.body(rx.foreach(S.requests, _request_row)),
@@ -514,6 +800,45 @@ def not_found() -> rx.Component:
     )
 
 
+def delete_project_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(rx.icon("trash-2", size=14), T["pe.project.delete"], size="2", variant="soft",
+                      color_scheme="red", id="delete-project", disabled=~S.can_delete),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(T["pe.project.delete_title"]),
+            rx.alert_dialog.description(T["pe.project.delete_text"], size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(T["pe.keep"], variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(T["pe.project.delete_confirm"], color_scheme="red",
+                                                 on_click=S.delete_project)),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+            max_width="30rem",
+        ),
+    )
+
+
+def project_actions() -> rx.Component:
+    """Edit, group e-mail and delete (only while nothing has been sent: the history must stay)."""
+    return rx.vstack(
+        rx.hstack(
+            rx.button(rx.icon("pencil", size=14), T["pe.project.edit"], size="2", variant="soft", id="edit-project",
+                      on_click=ProjectFormState.open_edit(S.project.projectId)),
+            rx.link(rx.hstack(rx.icon("mail", size=14), T["pe.project.group_email"], align="center", spacing="1"),
+                    href=routes.GROUP_EMAIL, size="2", data_testid="group-email-link"),
+            delete_project_dialog(),
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.cond(~S.can_delete, rx.text(T["pe.project.delete_blocked"], size="1", color_scheme="gray")),
+        spacing="1",
+    )
+
+
 def project_detail_content() -> rx.Component:
     return rx.vstack(
         breadcrumb(),
@@ -531,6 +856,8 @@ def project_detail_content() -> rx.Component:
                         spacing="3",
                         wrap="wrap",
                     ),
+                    project_actions(),
+                    project_dialog(),
                     facts_card(),
                     needs_section(),
                     send_section(),

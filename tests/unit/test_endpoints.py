@@ -202,3 +202,18 @@ def test_logout_without_a_session_still_answers(accounts):
 
 def test_unknown_paths_are_not_served_by_the_api_app(central_db):
     assert client_for().get("/instruments").status_code == 404
+
+
+def test_a_login_form_posted_without_the_page_script_redirects_and_sets_the_cookie(accounts):
+    """A click before the page has hydrated posts the form natively: 303 to the home page with the cookie,
+    or back to the login page; never JSON in the browser window, never the password in an address."""
+    client = client_for()
+    host = {"Host": "acme.localhost:3000", "Origin": "http://acme.localhost:3000"}
+    ok = client.post("/auth/login", data={"username": "acme-admin", "password": ADMIN_PASSWORD, "lang": "sv"},
+                     headers={**host, "Accept": "text/html,application/xhtml+xml"}, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == "/dashboard"
+    assert auth.SESSION_COOKIE in ok.headers.get("set-cookie", "")
+    bad = client.post("/auth/login", data={"username": "acme-admin", "password": "wrong", "lang": "sv"},
+                      headers={**host, "Accept": "text/html,application/xhtml+xml"}, follow_redirects=False)
+    assert bad.status_code == 303 and bad.headers["location"] == "/login?failed=1"
+    assert "set-cookie" not in bad.headers
