@@ -4,7 +4,8 @@ Every function takes an ``OrchestraRef`` and public ids (``MUS001``, ``POS001``)
 returns plain dicts with the documented camelCase names (the REST API's vocabulary). Rules:
 
 * ``email`` is unique (compared without regard to case; stored trimmed and lower-cased); ``phone`` is unique when
-  given (compared on its digits and a leading ``+``). A clash names the musician who has the value.
+  given (compared on its digits and a leading ``+``, in every spelling of the same number: ``070-111 22 33`` is
+  ``+46 70 111 22 33``). A clash names the musician who has the value.
 * ``preferredLanguage`` is ``sv`` or ``en`` (``sv`` by default).
 * Qualifications are a set of ``positionId``s; giving them replaces the set.
 * Creating (and restoring) respects the orchestra's plan limit ``maxMusicians`` (non-archived musicians).
@@ -12,12 +13,16 @@ returns plain dicts with the documented camelCase names (the REST API's vocabula
   ``isActive`` again and ``restoredAt``. Pending requests of an archived musician are left as they are.
 * Blockouts are periods a musician cannot play; a blockout overlapping a project's week keeps them out of its
   requests (``services.dispatch``). A date without a time means the whole day in the orchestra's time zone.
+* The staff pages read more: ``musician_counts`` (the roster's totals), ``request_statistics`` and
+  ``project_history`` (derived from the musician's Request rows) and ``musician_profile`` (all of a profile page
+  in one session).
 
 The time helpers at the end (``as_moment``) are shared with ``services.projects``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -27,10 +32,23 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.orchestra import Musician, MusicianBlockout, MusicianQualification, Position, Request
+from models.orchestra import (
+    Instrument,
+    Musician,
+    MusicianBlockout,
+    MusicianQualification,
+    Position,
+    Project,
+    ProjectNeed,
+    Ranking,
+    RankingList,
+    Request,
+)
 from services import clock, tenancy
+from services.catalog import UNORDERED_DISPLAY_ORDER, swedish_sort_key
 from services.errors import Conflict, NotFound, ValidationError
 from services.ids import next_id
+from services.messaging.phone import normalise_phone
 
 T = TypeVar("T")
 
@@ -38,10 +56,14 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,40}$")
 LANGUAGES = ("sv", "en")
 STATUSES = ("active", "inactive", "archived")
+LIST_STATUSES = (*STATUSES, "current")  # current: every musician who is not archived (the staff list's default)
+SORTS = ("name", "newest")
+PHONE_FRAGMENT_RE = re.compile(r"^\+?[0-9()./-]*[0-9][0-9()./-]*$")
 NAME_MAX = 100
 EMAIL_MAX = 254
 NOTES_MAX = 10_000
 REASON_MAX = 500
+TOP_POSITIONS = 3
 REQUEST_STATUSES = {"pending": "pending", "accepted": "accepted", "declined": "declined",
                      "timed_out": "timedOut", "cancelled": "cancelled"}
 CREATE_FIELDS = ("firstName", "lastName", "email", "phone", "preferredLanguage", "localResidence", "notes",
@@ -146,6 +168,22 @@ def _phone_key(phone: str) -> str:
     return re.sub(r"[^0-9+]", "", phone)
 
 
+def _phone_spellings(phone: str) -> set[str]:
+    """The compact forms (digits and +) the same number may be stored in: as typed, E.164, ``00`` international,
+    and for Swedish numbers the national ``0…`` and ``+46 (0)…`` forms; so ``070-111 22 33`` and
+    ``+46 70 111 22 33`` are one number."""
+    spellings = {_phone_key(phone)}
+    try:
+        e164 = normalise_phone(phone)
+    except ValidationError:
+        return spellings
+    spellings |= {e164, "00" + e164[1:]}
+    if e164.startswith("+46"):
+        national = e164[3:]
+        spellings |= {"0" + national, "+460" + national, "00460" + national}
+    return spellings
+
+
 def _phone_column_key() -> sa.ColumnElement:
     expression: Any = Musician.phone
     for char in (" ", "-", "(", ")", ".", "/"):
@@ -166,7 +204,7 @@ def _check_unique(session: Session, clean: Mapping[str, Any], self_pk: int | Non
     phone = clean.get("phone")
     if phone:
         other = session.exec(
-            select(Musician).where(_phone_column_key() == _phone_key(phone), Musician.id != (self_pk or -1))
+            select(Musician).where(_phone_column_key().in_(_phone_spellings(phone)), Musician.id != (self_pk or -1))
         ).first()
         if other is not None:
             raise Conflict("phone_taken",
@@ -197,15 +235,17 @@ def _set_qualifications(session: Session, musician: Musician, positions: list[Po
     session.add_all(MusicianQualification(musicianId=musician.id, positionId=p) for p in sorted(wanted - current))
 
 
-def _check_plan_limit(ref: tenancy.OrchestraRef, session: Session) -> None:
+def _check_plan_limit(ref: tenancy.OrchestraRef, session: Session, adding: int = 1) -> None:
+    """Refuse when ``adding`` more non-archived musicians would exceed the plan (a roster import adds many)."""
     max_musicians, _ = tenancy.plan_limits(ref)
     count = session.execute(
         sa.select(sa.func.count()).select_from(Musician).where(Musician.isArchived == sa.false())
     ).scalar_one()
-    if count >= max_musicians:
+    if count + adding > max_musicians:
+        more = f" The import would add {adding}." if adding > 1 else ""
         raise Conflict("plan_limit",
                        f"The orchestra's plan allows at most {max_musicians} musicians (archived ones not counted), "
-                       f"and {count} are registered. Archive a musician or ask for a larger plan.",
+                       f"and {count} are registered.{more} Archive a musician or ask for a larger plan.",
                        {"maxMusicians": str(max_musicians)})
 
 
@@ -265,26 +305,62 @@ def _detail(session: Session, musician: Musician) -> dict:
     return result
 
 
-def list_musicians(ref: tenancy.OrchestraRef, *, q: str | None = None, position_id: str | None = None,
-                   status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-    """A page of musicians by last and first name, and how many match in all.
+def _phone_digits(fragment: str) -> str:
+    """The part of a typed phone number that every stored spelling contains: separators and the country or
+    trunk prefix removed (``+46 (0)70-765`` and ``070 765`` both give ``70765``)."""
+    compact = _phone_key(fragment)
+    for prefix in ("+46", "0046"):
+        if compact.startswith(prefix):
+            rest = compact[len(prefix):]
+            return rest[1:] if rest.startswith("0") else rest
+    for prefix in ("+", "00", "0"):
+        if compact.startswith(prefix):
+            return compact[len(prefix):]
+    return compact
 
-    ``q``: every word must occur in the first name, last name or e-mail (case-insensitive);
-    ``position_id``: qualified for that position; ``status``: active, inactive or archived (default all).
-    """
-    if status is not None and status not in STATUSES:
+
+def _phone_condition(fragment: str) -> sa.ColumnElement:
+    digits = _phone_digits(fragment) or _phone_key(fragment)
+    return _phone_column_key().like(like_pattern(digits), escape="\\")
+
+
+@functools.lru_cache(maxsize=16_384)
+def _name_key(name: str | None) -> str:
+    """``swedish_sort_key`` remembered: names repeat across requests (and within a roster), the key costs ~3 µs."""
+    return swedish_sort_key(name or "")
+
+
+def _search_conditions(q: str | None) -> list[Any]:
+    """Every word must occur in the first name, last name, e-mail or MUS id, or (a phone-like word) in the phone,
+    compared on digits in any spelling. Several phone-like words together (``070 765 43 21``) are also tried as
+    one number."""
+    words = (q or "").split()
+    conditions: list[Any] = []
+    for word in words:
+        pattern = like_pattern(word.lower())
+        options: list[Any] = [
+            sa.func.lower(column).like(pattern, escape="\\")
+            for column in (Musician.firstName, Musician.lastName, Musician.email, Musician.musicianId)
+        ]
+        if PHONE_FRAGMENT_RE.match(word):
+            options.append(_phone_condition(word))
+        conditions.append(sa.or_(*options))
+    compact = "".join(words)
+    if len(words) > 1 and PHONE_FRAGMENT_RE.match(compact):
+        return [sa.or_(_phone_condition(compact), sa.and_(*conditions))]
+    return conditions
+
+
+def _list_conditions(q: str | None, position_id: str | None, status: str | None, instrument_id: str | None,
+                     local_residence: bool | None) -> list[Any]:
+    if status is not None and status not in LIST_STATUSES:
         raise ValidationError("invalid_status", "status is active, inactive or archived.",
                               {"status": "active, inactive or archived"})
-    conditions: list[Any] = []
-    for word in (q or "").split():
-        pattern = like_pattern(word.lower())
-        conditions.append(sa.or_(
-            sa.func.lower(Musician.firstName).like(pattern, escape="\\"),
-            sa.func.lower(Musician.lastName).like(pattern, escape="\\"),
-            sa.func.lower(Musician.email).like(pattern, escape="\\"),
-        ))
+    conditions = _search_conditions(q)
     if status == "archived":
         conditions.append(Musician.isArchived == sa.true())
+    elif status == "current":
+        conditions.append(Musician.isArchived == sa.false())
     elif status == "active":
         conditions += [Musician.isArchived == sa.false(), Musician.isActive == sa.true()]
     elif status == "inactive":
@@ -295,20 +371,209 @@ def list_musicians(ref: tenancy.OrchestraRef, *, q: str | None = None, position_
             .join(Position, Position.id == MusicianQualification.positionId)
             .where(Position.positionId == position_id)
         ))
+    elif instrument_id:
+        # The position is the finer filter: when both are given, the position decides (as in the earlier system).
+        conditions.append(Musician.id.in_(
+            sa.select(MusicianQualification.musicianId)
+            .join(Position, Position.id == MusicianQualification.positionId)
+            .join(Instrument, Instrument.id == Position.instrumentId)
+            .where(Instrument.instrumentId == instrument_id)
+        ))
+    if local_residence is not None:
+        conditions.append(Musician.localResidence == (sa.true() if local_residence else sa.false()))
+    return conditions
+
+
+def list_musicians(ref: tenancy.OrchestraRef, *, q: str | None = None, position_id: str | None = None,
+                   status: str | None = None, limit: int = 50, offset: int = 0, instrument_id: str | None = None,
+                   local_residence: bool | None = None, sort: str = "name") -> tuple[list[dict], int]:
+    """A page of musicians and how many match in all.
+
+    ``q``: every word must occur in the first name, last name, e-mail, MUS id or (phone-like words) the phone,
+    case-insensitive; ``position_id``: qualified for that position; ``instrument_id``: qualified for a position of
+    that instrument (ignored when ``position_id`` is given); ``status``: active, inactive, archived or current
+    (not archived; default: all); ``local_residence``: only local (True) or only non-local (False) musicians.
+    ``sort``: ``name`` (last name, first name, in Swedish alphabetical order: å, ä, ö after z) or ``newest``.
+
+    By name, the ordering is done in Python on (id, names) of the matching rows, then only the page is loaded in
+    full: SQL collations do not sort å/ä/ö the Swedish way, and with the sort keys cached (``_name_key``) a roster
+    of 2,000 costs about 10 ms. Newest first is paged by the database.
+    """
+    if sort not in SORTS:
+        raise ValidationError("invalid_sort", "sort is name or newest.", {"sort": "name or newest"})
+    conditions = _list_conditions(q, position_id, status, instrument_id, local_residence)
+    offset, limit = max(offset, 0), max(limit, 0)
     with tenancy.orchestra_session(ref) as session:
-        total = session.execute(sa.select(sa.func.count()).select_from(Musician).where(*conditions)).scalar_one()
-        rows = list(session.exec(
-            select(Musician).where(*conditions)
-            .order_by(Musician.lastName, Musician.firstName, Musician.id).offset(offset).limit(limit)
-        ).all())
-        qualifications = _qualifications_of(session, [m.id for m in rows])
-        return [as_dict(m, qualifications[m.id]) for m in rows], total
+        if sort == "newest":
+            total = session.execute(sa.select(sa.func.count()).select_from(Musician).where(*conditions)).scalar_one()
+            page_pks = list(session.execute(
+                sa.select(Musician.id).where(*conditions)
+                .order_by(Musician.createdAt.desc(), Musician.id.desc()).offset(offset).limit(limit)
+            ).scalars())
+        else:
+            keys = session.execute(sa.select(Musician.id, Musician.lastName, Musician.firstName).where(*conditions))
+            ordered = sorted(keys, key=lambda row: (_name_key(row.lastName), _name_key(row.firstName), row.id))
+            total, page_pks = len(ordered), [row.id for row in ordered[offset:offset + limit]]
+        found = {m.id: m for m in session.exec(select(Musician).where(Musician.id.in_(page_pks)))} if page_pks else {}
+        qualifications = _qualifications_of(session, page_pks)
+        return [as_dict(found[pk], qualifications[pk]) for pk in page_pks], total
+
+
+def musician_counts(ref: tenancy.OrchestraRef) -> dict[str, int]:
+    """The roster's totals in one statement: ``total`` (not archived), ``active``, ``inactive``, ``archived``,
+    ``local`` (not archived and living locally)."""
+    current = Musician.isArchived == sa.false()
+
+    def count_where(*conditions: Any) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0)), 0)
+
+    with tenancy.orchestra_session(ref) as session:
+        row = session.execute(sa.select(
+            count_where(current).label("total"),
+            count_where(current, Musician.isActive == sa.true()).label("active"),
+            count_where(current, Musician.isActive == sa.false()).label("inactive"),
+            count_where(Musician.isArchived == sa.true()).label("archived"),
+            count_where(current, Musician.localResidence == sa.true()).label("local"),
+        )).one()
+    return {name: int(value) for name, value in row._mapping.items()}
 
 
 def get_musician(ref: tenancy.OrchestraRef, musician_id: str) -> dict:
     """One musician with qualifications and request statistics (counts by status)."""
     with tenancy.orchestra_session(ref) as session:
         return _detail(session, musician_by_public_id(session, musician_id))
+
+
+def _request_rows(session: Session, musician_pk: int) -> list[sa.Row]:
+    """Every request of the musician with its project and "instrument – position" (one statement)."""
+    return list(session.execute(
+        sa.select(Request.requestId, Request.status, Request.sentAt, Request.respondedAt, Request.answeredBy,
+                  Project.projectId, Project.name.label("projectName"), Project.weekNumber,
+                  Project.startDate, Position.name.label("positionName"),
+                  Instrument.name.label("instrumentName"))
+        .join(ProjectNeed, ProjectNeed.id == Request.projectNeedId)
+        .join(Project, Project.id == ProjectNeed.projectId)
+        .join(Position, Position.id == ProjectNeed.positionId)
+        .join(Instrument, Instrument.id == Position.instrumentId)
+        .where(Request.musicianId == musician_pk)
+        .order_by(Project.startDate.desc(), Project.id.desc(), Request.sentAt, Request.id)
+    ).all())
+
+
+def position_label(instrument: str, position: str) -> str:
+    """How a position is named on its own: ``Violin – Tutti violin 1``."""
+    return f"{instrument} – {position}"
+
+
+def _response_statistics(rows: list[sa.Row]) -> dict:
+    counts = dict.fromkeys(REQUEST_STATUSES.values(), 0)
+    hours: list[float] = []
+    per_year: dict[int, int] = {}
+    per_position: dict[str, int] = {}
+    zone = clock.orchestra_timezone()
+    for row in rows:
+        key = REQUEST_STATUSES.get(row.status, row.status)
+        counts[key] = counts.get(key, 0) + 1
+        if row.status in ("accepted", "declined") and row.respondedAt is not None and row.sentAt is not None:
+            hours.append(max((clock.as_utc(row.respondedAt) - clock.as_utc(row.sentAt)).total_seconds(), 0) / 3600)
+        year = clock.as_utc(row.sentAt).astimezone(zone).year if row.sentAt is not None else None
+        if year is not None:
+            per_year[year] = per_year.get(year, 0) + 1
+        label = position_label(row.instrumentName, row.positionName)
+        per_position[label] = per_position.get(label, 0) + 1
+    answered = counts["accepted"] + counts["declined"]
+    top = sorted(per_position.items(), key=lambda item: (-item[1], swedish_sort_key(item[0])))[:TOP_POSITIONS]
+    return {
+        "asked": len(rows),
+        **counts,
+        "acceptanceRate": round(100 * counts["accepted"] / answered) if answered else None,
+        "averageResponseHours": round(sum(hours) / len(hours), 1) if hours else None,
+        "perYear": [{"year": year, "count": count} for year, count in sorted(per_year.items(), reverse=True)],
+        "topPositions": [{"label": label, "count": count} for label, count in top],
+    }
+
+
+def request_statistics(ref: tenancy.OrchestraRef, musician_id: str) -> dict:
+    """How the musician has answered, computed from their Request rows.
+
+    ``asked`` (every request), counts by status (``pending``, ``accepted``, ``declined``, ``timedOut``,
+    ``cancelled``); ``acceptanceRate``: accepted ÷ (accepted + declined) in whole percent, None before the
+    first answer (requests that timed out or were cancelled are left out, as in the earlier system);
+    ``averageResponseHours``: mean time from sending to the answer over accepted and declined requests, one
+    decimal, None without answers; ``perYear``: requests per year sent (orchestra time), newest first;
+    ``topPositions``: the three "instrument – position" pairs asked most often.
+    """
+    with tenancy.orchestra_session(ref) as session:
+        return _response_statistics(_request_rows(session, musician_by_public_id(session, musician_id).id))
+
+
+def _history(rows: list[sa.Row]) -> list[dict]:
+    return [
+        {
+            "requestId": row.requestId, "projectId": row.projectId, "projectName": row.projectName,
+            "weekNumber": row.weekNumber, "startDate": row.startDate,
+            "position": position_label(row.instrumentName, row.positionName), "status": row.status,
+            "sentAt": row.sentAt, "respondedAt": row.respondedAt, "answeredBy": row.answeredBy,
+        }
+        for row in rows
+    ]
+
+
+def project_history(ref: tenancy.OrchestraRef, musician_id: str) -> list[dict]:
+    """Every request of the musician, newest project first: project, week, position, status, sent and answered."""
+    with tenancy.orchestra_session(ref) as session:
+        return _history(_request_rows(session, musician_by_public_id(session, musician_id).id))
+
+
+def _rankings(session: Session, musician_pk: int) -> list[dict]:
+    """The standard lists the musician is on, in instrument order, then position hierarchy, then list type."""
+    rows = session.execute(
+        sa.select(Instrument.name.label("instrumentName"), Instrument.displayOrder, Position.name.label("positionName"),
+                  Position.hierarchyLevel, Position.positionId, RankingList.rankingListId, RankingList.listType,
+                  Ranking.rank)
+        .join(RankingList, RankingList.id == Ranking.listId)
+        .join(Position, Position.id == RankingList.positionId)
+        .join(Instrument, Instrument.id == Position.instrumentId)
+        .where(Ranking.musicianId == musician_pk)
+    ).all()
+    rows = sorted(rows, key=lambda r: (
+        UNORDERED_DISPLAY_ORDER if r.displayOrder is None else r.displayOrder, swedish_sort_key(r.instrumentName),
+        r.hierarchyLevel, swedish_sort_key(r.positionName), r.listType))
+    return [{"rankingListId": r.rankingListId, "positionId": r.positionId,
+             "position": position_label(r.instrumentName, r.positionName), "listType": r.listType, "rank": r.rank}
+            for r in rows]
+
+
+def _qualification_details(session: Session, musician_pk: int) -> list[dict]:
+    rows = session.execute(
+        sa.select(Position.positionId, Position.name, Position.hierarchyLevel, Instrument.instrumentId,
+                  Instrument.name.label("instrumentName"), Instrument.displayOrder, Instrument.isArchived)
+        .join(MusicianQualification, MusicianQualification.positionId == Position.id)
+        .join(Instrument, Instrument.id == Position.instrumentId)
+        .where(MusicianQualification.musicianId == musician_pk)
+    ).all()
+    rows = sorted(rows, key=lambda r: (
+        UNORDERED_DISPLAY_ORDER if r.displayOrder is None else r.displayOrder, swedish_sort_key(r.instrumentName),
+        r.hierarchyLevel, swedish_sort_key(r.name)))
+    return [{"positionId": r.positionId, "position": r.name, "instrumentId": r.instrumentId,
+             "instrument": r.instrumentName, "instrumentArchived": bool(r.isArchived)} for r in rows]
+
+
+def musician_profile(ref: tenancy.OrchestraRef, musician_id: str) -> dict:
+    """Everything the profile page shows, read in one session: ``musician`` (as ``get_musician``),
+    ``qualifications`` (with instrument and position names), ``blockouts``, ``statistics``
+    (``request_statistics``), ``history`` (``project_history``) and ``rankings`` (the standard lists)."""
+    with tenancy.orchestra_session(ref) as session:
+        musician = musician_by_public_id(session, musician_id)
+        requests = _request_rows(session, musician.id)
+        return {
+            "musician": _detail(session, musician),
+            "qualifications": _qualification_details(session, musician.id),
+            "blockouts": _blockouts(session, musician),
+            "statistics": _response_statistics(requests),
+            "history": _history(requests),
+            "rankings": _rankings(session, musician.id),
+        }
 
 
 # ----- writing ---------------------------------------------------------------------------------------------------
@@ -320,6 +585,13 @@ def _integrity_conflict(exc: IntegrityError) -> Conflict:
         return Conflict("email_taken", "The e-mail address already belongs to another musician.",
                         {"email": "taken"})
     return Conflict("conflict", "The change clashes with another one made at the same time; try again.")
+
+
+# The roster import (services.roster_io) validates every row exactly as create_musician does, through these.
+clean_musician_fields = _clean
+phone_key = _phone_key
+check_plan_limit = _check_plan_limit
+integrity_conflict = _integrity_conflict
 
 
 def create_musician(ref: tenancy.OrchestraRef, data: Mapping[str, Any]) -> dict:
@@ -415,12 +687,15 @@ def blockout_as_dict(blockout: MusicianBlockout, musician_id: str) -> dict:
 def list_blockouts(ref: tenancy.OrchestraRef, musician_id: str) -> list[dict]:
     """The musician's blockouts by start."""
     with tenancy.orchestra_session(ref) as session:
-        musician = musician_by_public_id(session, musician_id)
-        rows = session.exec(
-            select(MusicianBlockout).where(MusicianBlockout.musicianId == musician.id)
-            .order_by(MusicianBlockout.startDate, MusicianBlockout.id)
-        ).all()
-        return [blockout_as_dict(b, musician.musicianId) for b in rows]
+        return _blockouts(session, musician_by_public_id(session, musician_id))
+
+
+def _blockouts(session: Session, musician: Musician) -> list[dict]:
+    rows = session.exec(
+        select(MusicianBlockout).where(MusicianBlockout.musicianId == musician.id)
+        .order_by(MusicianBlockout.startDate, MusicianBlockout.id)
+    ).all()
+    return [blockout_as_dict(b, musician.musicianId) for b in rows]
 
 
 def add_blockout(ref: tenancy.OrchestraRef, musician_id: str, start: Any, end: Any, reason: str | None = None) -> dict:

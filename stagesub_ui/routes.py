@@ -15,8 +15,19 @@ INSTRUMENTS = "/instruments"
 PROJECTS = "/projects"
 PROJECT = "/projects/[project_id]"  # dynamic: PROJECTS + "/<projectId>"; build links with project()
 ACCOUNT = "/account"
+TEMPLATES = "/templates"
 SUPERADMIN = "/superadmin"
 DEV_OUTBOX = "/dev/outbox"  # dev and test only (STAGESUB_ENV): the simulated e-mails and SMS
+SETTINGS = "/settings"  # admins: the orchestra's e-mail/SMS providers, quiet hours, reminder percentage
+GROUP_EMAIL = "/group-email"  # staff: e-mail a project's accepted musicians
+DASHBOARD = "/dashboard"  # staff: the home page (upcoming projects, answers awaited, warnings)
+COMMUNICATION = "/communication"  # staff: every e-mail and SMS (?status=…&projectId=… preselect), group e-mails
+USERS = "/users"  # admins: the orchestra's accounts
+LOGS = "/logs"  # admins: the orchestra's system log and audit trail
+RANKINGS = "/rankings"  # staff: the A/B/C ranking lists of each position (?position=<positionId> preselects)
+MUSICIANS = "/musicians"  # staff: the roster (search, filters, create)
+MUSICIAN = "/musicians/[musician_id]"  # dynamic: one musician's profile; build links with musician()
+MUSICIANS_IMPORT = "/musicians/import"  # staff: import a roster from CSV or Excel (preview, then all-or-nothing)
 
 # ----- HTTP routes (Starlette, mounted in front of Reflex) ----------------------------------------------
 AUTH_LOGIN = "/auth/login"
@@ -24,6 +35,11 @@ AUTH_LOGOUT = "/auth/logout"
 API_HEALTH = "/api/v1/health"
 RESPOND = "/respond/{token}"  # the public response page (token = the credential)
 RESPOND_LEGACY = "/respond"  # the earlier system's links: /respond?token=…&org=…
+TWILIO_SMS = "/webhooks/twilio/sms/{subdomain}"  # inbound SMS (signed by Twilio)
+TWILIO_STATUS = "/webhooks/twilio/status/{subdomain}"  # SMS delivery status callbacks (signed by Twilio)
+FILE_DOWNLOAD = "/files/{storage_id}"  # a project file: staff of this orchestra, or ?token= of a request
+MUSICIANS_EXPORT_CSV = "/musicians/export.csv"  # the roster as CSV (staff of this orchestra; ?archived=1, ?lang=en)
+MUSICIANS_EXPORT_XLSX = "/musicians/export.xlsx"  # the same as an Excel workbook
 
 # ----- roles ------------------------------------------------------------------------------------------
 SUPERADMIN_ROLES: tuple[str, ...] = ("superadmin",)
@@ -35,6 +51,19 @@ ALL_ROLES: tuple[str, ...] = ("superadmin", "admin", "user")
 def project(project_id: str) -> str:
     """The detail page of one project: ``project("PROJ001") == "/projects/PROJ001"``."""
     return f"{PROJECTS}/{quote(project_id, safe='')}"
+
+
+def musician(musician_id: str) -> str:
+    """The profile page of one musician: ``musician("MUS001") == "/musicians/MUS001"``."""
+    return f"{MUSICIANS}/{quote(musician_id, safe='')}"
+
+
+def musician_id_from_path(path: str | None) -> str:
+    """The musician id in a browser path of the profile page (``/musicians/MUS001/`` -> ``MUS001``), else ""."""
+    parts = [part for part in (path or "").split("?")[0].split("/") if part]
+    if len(parts) == 2 and f"/{parts[0]}" == MUSICIANS:
+        return parts[1]
+    return ""
 
 
 def project_id_from_path(path: str | None) -> str:
@@ -59,11 +88,11 @@ def dev_tools_enabled() -> bool:
 
 
 def home_for(role: str | None) -> str:
-    """Where a user lands after login or on ``/``: superadmin -> /superadmin, staff -> /instruments."""
+    """Where a user lands after login or on ``/``: superadmin -> /superadmin, staff -> /dashboard."""
     if role in SUPERADMIN_ROLES:
         return SUPERADMIN
     if role in STAFF_ROLES:
-        return INSTRUMENTS
+        return DASHBOARD
     return LOGIN
 
 
@@ -89,7 +118,18 @@ PAGES: list[PageSpec] = [
     PageSpec(INSTRUMENTS, STAFF_ROLES, "instruments.title"),
     PageSpec(PROJECTS, STAFF_ROLES, "projects.title"),
     PageSpec(PROJECT, STAFF_ROLES, "project.title"),
+    PageSpec(MUSICIANS, STAFF_ROLES, "musicians.title"),
+    PageSpec(MUSICIAN, STAFF_ROLES, "musicians.profile_title"),
+    PageSpec(MUSICIANS_IMPORT, STAFF_ROLES, "roster_import.title"),
+    PageSpec(GROUP_EMAIL, STAFF_ROLES, "group_email.title"),
+    PageSpec(RANKINGS, STAFF_ROLES, "rankings.title"),
+    PageSpec(SETTINGS, ADMIN_ROLES, "settings.title"),
     PageSpec(ACCOUNT, ALL_ROLES, "account.title"),
+    PageSpec(TEMPLATES, ADMIN_ROLES, "templates.title"),
+    PageSpec(DASHBOARD, STAFF_ROLES, "dashboard.title"),
+    PageSpec(COMMUNICATION, STAFF_ROLES, "communication.title"),
+    PageSpec(USERS, ADMIN_ROLES, "users.title"),
+    PageSpec(LOGS, ADMIN_ROLES, "logs.title"),
     PageSpec(SUPERADMIN, SUPERADMIN_ROLES, "superadmin.title"),
     PageSpec(DEV_OUTBOX, STAFF_ROLES, "dev_outbox.title", dev_only=True),
 ]
@@ -118,15 +158,17 @@ class NavArea:
 
 
 NAV_AREAS: list[NavArea] = [
-    NavArea("dashboard", "/dashboard", "nav.dashboard", STAFF_ROLES, built=False),
-    NavArea("musicians", "/musicians", "nav.musicians", STAFF_ROLES, built=False),
+    NavArea("dashboard", DASHBOARD, "nav.dashboard", STAFF_ROLES, built=True),
+    NavArea("musicians", MUSICIANS, "nav.musicians", STAFF_ROLES, built=True),
     NavArea("instruments", INSTRUMENTS, "nav.instruments", STAFF_ROLES, built=True),
-    NavArea("rankings", "/rankings", "nav.rankings", STAFF_ROLES, built=False),
+    NavArea("rankings", RANKINGS, "nav.rankings", STAFF_ROLES, built=True),
     NavArea("projects", PROJECTS, "nav.projects", STAFF_ROLES, built=True),
-    NavArea("group-email", "/group-email", "nav.group_email", STAFF_ROLES, built=False),
-    NavArea("templates", "/templates", "nav.templates", ADMIN_ROLES, built=False),
-    NavArea("settings", "/settings", "nav.settings", ADMIN_ROLES, built=False),
-    NavArea("logs", "/logs", "nav.logs", ADMIN_ROLES, built=False),
+    NavArea("group-email", GROUP_EMAIL, "nav.group_email", STAFF_ROLES, built=True),
+    NavArea("templates", TEMPLATES, "nav.templates", ADMIN_ROLES, built=True),
+    NavArea("settings", SETTINGS, "nav.settings", ADMIN_ROLES, built=True),
+    NavArea("communication", COMMUNICATION, "nav.communication", STAFF_ROLES, built=True),
+    NavArea("users", USERS, "nav.users", ADMIN_ROLES, built=True),
+    NavArea("logs", LOGS, "nav.logs", ADMIN_ROLES, built=True),
     NavArea("orchestras", SUPERADMIN, "nav.orchestras", SUPERADMIN_ROLES, built=True),
     NavArea("account", ACCOUNT, "nav.account", ALL_ROLES, built=True),
     NavArea("dev-outbox", DEV_OUTBOX, "nav.dev_outbox", STAFF_ROLES, built=True, dev_only=True),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import reflex as rx
 
 from stagesub_ui import routes, styles
@@ -73,9 +76,14 @@ def sidebar(active_route: str) -> rx.Component:
 
 
 def staff_page(content: rx.Component, *, active_route: str) -> rx.Component:
-    """The whole page for a logged-in user; a loading screen until the guard has confirmed the session."""
+    """The whole page for a logged-in user whose role may see it; a loading screen until the guard has confirmed
+    the session (and while it sends a user away from a page that is not theirs, so nothing of it shows)."""
+    allowed = SessionState.is_authenticated
+    spec = routes.PAGES_BY_ROUTE.get(active_route)
+    if spec is not None and spec.roles:
+        allowed = allowed & functools.reduce(operator.or_, [SessionState.role == role for role in spec.roles])
     return rx.cond(
-        SessionState.is_authenticated,
+        allowed,
         rx.box(
             # A button, not <a href="#main">: Reflex renders links as client-side router links.
             rx.el.button(

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from stagesub_ui import routes
-from stagesub_ui.endpoints import api_v1, auth, respond
+from stagesub_ui.endpoints import api_v1, auth, files, respond, roster, twilio_hooks
 
 
 def api_routes() -> list[Route]:
@@ -19,6 +19,11 @@ def api_routes() -> list[Route]:
         Route(routes.AUTH_LOGOUT, auth.logout, methods=["POST"], name="auth_logout"),
         Route(routes.RESPOND, respond.respond, methods=["GET", "POST"], name="respond"),
         Route(routes.RESPOND_LEGACY, respond.respond, methods=["GET", "POST"], name="respond_legacy"),
+        Route(routes.TWILIO_SMS, twilio_hooks.sms_reply, methods=["POST"], name="twilio_sms"),
+        Route(routes.TWILIO_STATUS, twilio_hooks.status_callback, methods=["POST"], name="twilio_status"),
+        Route(routes.FILE_DOWNLOAD, files.download, methods=["GET"], name="file_download"),
+        Route(routes.MUSICIANS_EXPORT_CSV, roster.export_csv, methods=["GET"], name="musicians_export_csv"),
+        Route(routes.MUSICIANS_EXPORT_XLSX, roster.export_xlsx, methods=["GET"], name="musicians_export_xlsx"),
         # REST API v1 from its route table (also the OpenAPI document), /api/v1/health included. It ends with
         # a catch-all for /api/v1/* (JSON 404/405), so routes under /api/v1 must be added to that table.
         *api_v1.routes(),

@@ -26,7 +26,7 @@ SV = {
     "pe.project.notes": "Anteckningar",
     "pe.project.create": "Skapa projekt",
     "pe.project.edit": "Redigera projekt",
-    "pe.project.group_email": "Gruppmejl",
+    "pe.project.group_email": "Gruppmail",
     "pe.project.delete": "Radera projekt",
     "pe.project.delete_title": "Radera projektet?",
     "pe.project.delete_text": "Projektet, dess behov, anpassade listor och filer tas bort för gott. Det går "

@@ -21,7 +21,7 @@ LIVE_TIMEOUT_MS = 15_000  # the page re-reads every 3 s
 
 def test_send_requests_and_see_the_answer_arrive(page, server, browser):
     log_in(page, server, "acme-admin")
-    expect(page).to_have_url(re.compile(r".*/instruments/?$"))
+    expect(page).to_have_url(re.compile(r".*/dashboard/?$"))
 
     # The projects list: both demo projects, nothing sent yet.
     page.get_by_test_id("nav-projects").click()
@@ -138,7 +138,7 @@ def test_send_requests_and_see_the_answer_arrive(page, server, browser):
 
 def test_pause_and_resume_a_need(page, server):
     log_in(page, server, "acme-user")  # daily work: a user, not only an admin
-    expect(page).to_have_url(re.compile(r".*/instruments/?$"))
+    expect(page).to_have_url(re.compile(r".*/dashboard/?$"))
     page.get_by_test_id("nav-projects").click()
     page.get_by_test_id("project-row").filter(has_text="Julkonsert").get_by_role("link").click()
     expect(page.locator("h1")).to_have_text("Julkonsert")
@@ -155,7 +155,7 @@ def test_pause_and_resume_a_need(page, server):
 
 def test_unknown_project_and_the_outbox_for_another_orchestra(page, server):
     log_in(page, server, "beta-admin", subdomain="beta")
-    expect(page).to_have_url(re.compile(r".*/instruments/?$"))
+    expect(page).to_have_url(re.compile(r".*/dashboard/?$"))
     page.goto(server.url("/projects", "beta"))
     expect(page.get_by_test_id("projects-empty")).to_be_visible()
     page.goto(server.url("/projects/PROJ001", "beta"))  # acme's project id: not beta's
