@@ -146,6 +146,26 @@ def valid_project_id(project_id: str | None) -> bool:
     return bool(project_id) and PROJECT_ID_RE.match(project_id) is not None
 
 
+def project_marker(orchestra_pk: str, project_id: str) -> str:
+    """A short value that changes whenever anything the project page shows changes (the project, a need, a
+    request): two aggregate reads, so a page can look every half second and re-read itself only on a change."""
+    from models.orchestra import Project, ProjectNeed, Request
+
+    ref = tenancy.get_orchestra_by_id(orchestra_pk)
+    with tenancy.orchestra_session(ref) as session:
+        project = session.execute(sa.select(Project.id, Project.updatedAt).where(Project.projectId == project_id)
+                                  ).first()
+        if project is None:
+            return "none"
+        needs = session.execute(sa.select(sa.func.count(), sa.func.max(ProjectNeed.updatedAt))
+                                .where(ProjectNeed.projectId == project.id)).one()
+        requests = session.execute(
+            sa.select(sa.func.count(), sa.func.max(Request.updatedAt))
+            .join(ProjectNeed, ProjectNeed.id == Request.projectNeedId).where(ProjectNeed.projectId == project.id)
+        ).one()
+    return f"{project.updatedAt}|{needs[0]}|{needs[1]}|{requests[0]}|{requests[1]}"
+
+
 def project_page(orchestra_pk: str, project_id: str) -> dict | None:
     """Everything the project page shows except the preview; None when the project does not exist.
 

@@ -3,8 +3,10 @@
 Both follow the page-state pattern: they inherit ``SessionState``, every handler re-checks the session with
 ``await self._require(...)``, services run in a worker thread (``asyncio.to_thread``) and rows are dataclasses.
 
-The detail page keeps its request table current by itself: ``watch_requests`` is a background task that re-reads
-the project every ``WATCH_INTERVAL_SECONDS`` while the page is shown. It is started by the page's ``on_load``
+The detail page keeps its request table current by itself: ``watch_requests`` is a background task that looks
+every ``WATCH_INTERVAL_SECONDS`` whether the project changed (``project_views.project_marker``, two aggregate
+reads) and re-reads the page only then (and every ``WATCH_FULL_READ_EVERY`` rounds), while the page is shown.
+It is started by the page's ``on_load``
 (so a reconnect restarts it) and by the table's ``on_mount``; ``supersedes=True`` and the ``_watch_id`` guard
 keep one loop per browser tab; it ends on ``on_unmount`` (``stop_watching``), when Reflex cancels the page-load
 chain (navigation, disconnect), when the tab has been disconnected for ``WATCH_GONE_SECONDS`` (a tab that
@@ -32,9 +34,10 @@ from state.session import SessionState
 
 log = logging.getLogger(__name__)
 
-WATCH_INTERVAL_SECONDS = 3.0
+WATCH_INTERVAL_SECONDS = 0.5  # a cheap look (``project_views.project_marker``); the page is re-read on a change
+WATCH_FULL_READ_EVERY = 20  # rounds between two full reads even without a change (10 s: times shown as "ago")
 WATCH_GONE_SECONDS = 6.0
-WATCH_RECHECK_EVERY = 10  # rounds between two session checks (30 s)
+WATCH_RECHECK_EVERY = 60  # rounds between two session checks (30 s)
 
 
 def error_key_for(exc: ServiceError) -> str:
@@ -560,7 +563,7 @@ class ProjectDetailState(SessionState):
             project_id = self.current_project_id
             token = self.router.session.client_token
         log.debug("watching the requests of %s (%s)", project_id, my_id)
-        rounds, gone_since = 0, None
+        rounds, gone_since, marker = 0, None, ""
         ended = "stopped"  # the page was left, or a newer loop took over (``_watch_id`` changed)
         try:
             while True:
@@ -588,6 +591,10 @@ class ProjectDetailState(SessionState):
                 if not project_id or not orchestra_pk:
                     continue
                 try:
+                    current = await asyncio.to_thread(project_views.project_marker, orchestra_pk, project_id)
+                    if current == marker and rounds % WATCH_FULL_READ_EVERY:
+                        continue
+                    marker = current
                     data = await self._read(orchestra_pk, project_id)
                 except ServiceError as exc:
                     log.info("live refresh of %s failed: %s", project_id, exc.code)

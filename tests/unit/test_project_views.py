@@ -325,3 +325,24 @@ def test_pause_and_resume_a_need(world):
         session.commit()
     with pytest.raises(Conflict):
         project_views.set_need_paused(world.id, need_id, True)  # a cancelled need never changes
+
+
+def test_the_project_marker_changes_with_every_change_the_page_shows(installation):
+    """The live page looks at this marker every half second and re-reads only when it changed."""
+    from services import dispatch, project_views, provisioning, tenancy
+    from services.demo import seed_demo_data
+
+    ref = provisioning.create_orchestra(name="Markör", subdomain="markor", contact_name="K",
+                                        contact_email="k@markor.example.se", create_admin=False).orchestra
+    with tenancy.orchestra_session(ref) as session:
+        seed_demo_data(session)
+        session.commit()
+    before = project_views.project_marker(ref.id, "PROJ001")
+    assert project_views.project_marker(ref.id, "PROJ001") == before  # nothing changed, nothing to read
+    dispatch.send_project(ref, "PROJ001")
+    sent = project_views.project_marker(ref.id, "PROJ001")
+    assert sent != before
+    first = dispatch.list_requests(ref, "PROJ001")[0]
+    dispatch.respond_on_behalf(ref, first["requestId"], "decline", staff="tester")
+    assert project_views.project_marker(ref.id, "PROJ001") != sent
+    assert project_views.project_marker(ref.id, "PROJ999") == "none"
