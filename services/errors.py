@@ -7,6 +7,8 @@ class ServiceError(Exception):
     """A rule was broken; nothing was changed."""
 
     status = 409
+    # Set when one of several items was refused (e.g. the position of one need among several added at once).
+    failed_position: str | None = None
 
     def __init__(self, code: str, message: str, fields: dict[str, str] | None = None):
         super().__init__(message)

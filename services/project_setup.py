@@ -302,9 +302,50 @@ def _need_data(form: Mapping[str, Any], *, editing: bool) -> dict[str, Any]:
 
 
 def create_need(orchestra_pk: str, project_id: str, form: Mapping[str, Any]) -> dict:
-    """Add a need from the form (``services.projects.create_need`` enforces §2.14's checks)."""
+    """Add a need from the form (``services.projects.create_needs`` enforces §2.14's checks).
+
+    ``alsoPositions`` (a list of position ids) adds the same need to those positions too, each drawing from
+    its own list of the chosen list's type (A, B or C), all in one transaction: every need is added or none.
+    A custom list belongs to one position, so it cannot be combined with other positions. Returns the first
+    need.
+    """
     ref = tenancy.get_orchestra_by_id(orchestra_pk)
-    return projects.create_need(ref, project_id, _need_data(form, editing=False))
+    data = _need_data(form, editing=False)
+    also = form.get("alsoPositions") or []
+    if not isinstance(also, (list, tuple)) or not all(isinstance(p, str) for p in also):
+        raise ValidationError("invalid_need", "alsoPositions is a list of position ids.",
+                              {"alsoPositions": "a list of ids"})
+    also = [p for p in dict.fromkeys(also) if p != data.get("positionId")]
+    if not also:
+        return projects.create_need(ref, project_id, data)
+    if "rankingListId" not in data:
+        raise ValidationError("custom_list_one_position", "A custom list belongs to one position; choose A, B or "
+                              "C to add the need to several positions.", {"alsoPositions": "standard list only"})
+    items = [data] + [dict(data, positionId=p, rankingListId=list_id)
+                      for p, list_id in _same_type_lists(ref, data["rankingListId"], also).items()]
+    return projects.create_needs(ref, project_id, items)[0]
+
+
+def _same_type_lists(ref: tenancy.OrchestraRef, ranking_list_id: str, position_ids: list[str]) -> dict[str, str]:
+    """Position id → the id of its list of the same type as ``ranking_list_id``, for each of ``position_ids``
+    (in their order); a position without such a list is refused with its id in ``failed_position``."""
+    with tenancy.orchestra_session(ref) as session:
+        list_type = session.exec(select(RankingList.listType).where(
+            RankingList.rankingListId == ranking_list_id)).first()
+        if list_type is None:
+            raise ValidationError("unknown_list", f"No ranking list {ranking_list_id}.",
+                                  {"rankingListId": "unknown ranking list"})
+        found = dict(session.execute(
+            sa.select(Position.positionId, RankingList.rankingListId)
+            .join(RankingList, RankingList.positionId == Position.id)
+            .where(Position.positionId.in_(position_ids), RankingList.listType == list_type)).all())
+    for position_id in position_ids:
+        if position_id not in found:
+            exc = ValidationError("position_without_list", f"{position_id} has no {list_type} list.",
+                                  {"alsoPositions": f"{position_id} has no {list_type} list"})
+            exc.failed_position = position_id
+            raise exc
+    return {position_id: found[position_id] for position_id in position_ids}
 
 
 def update_need(orchestra_pk: str, project_id: str, need_id: str, form: Mapping[str, Any]) -> dict:

@@ -47,7 +47,7 @@ from models.orchestra import (
     Request,
 )
 from services import clock, dispatch, tenancy
-from services.errors import Conflict, NotFound, ValidationError
+from services.errors import Conflict, NotFound, ServiceError, ValidationError
 from services.ids import next_id
 from services.rankings import check_candidates, ordered_musician_ids, write_order
 
@@ -396,70 +396,92 @@ def _clean_need(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def create_need(ref: tenancy.OrchestraRef, project_id: str, data: Mapping[str, Any]) -> dict:
     """Add a need (``NEEDnnn``) to the project after the create-time checks (module docstring)."""
-    clean = _clean_need(data)
+    return create_needs(ref, project_id, [data])[0]
 
-    def work(session: Session) -> dict:
+
+def create_needs(ref: tenancy.OrchestraRef, project_id: str, items: Sequence[Mapping[str, Any]]) -> list[dict]:
+    """Add several needs (one per position, §2.14 "several positions at once") in one transaction: all of them
+    or, when one is refused, none. The refusal names the failing need's position in ``failed_position``."""
+    cleaned = [_clean_need(data) for data in items]
+    positions = [clean["positionId"] for clean in cleaned]
+    if len(set(positions)) != len(positions):
+        raise ValidationError("duplicate_position", "Each position can be given once.",
+                              {"positionId": "given more than once"})
+
+    def work(session: Session) -> list[dict]:
         project = _project(session, project_id, lock=True)
-        position = session.exec(select(Position).where(Position.positionId == clean["positionId"])).first()
-        if position is None:
-            raise ValidationError("unknown_position", f"No position {clean['positionId']}.",
-                                  {"positionId": "unknown position"})
-        ranking_list = custom_list = None
-        if clean["rankingListId"]:
-            ranking_list = session.exec(
-                select(RankingList).where(RankingList.rankingListId == clean["rankingListId"])).first()
-            if ranking_list is None:
-                raise ValidationError("unknown_list", f"No ranking list {clean['rankingListId']}.",
-                                      {"rankingListId": "unknown ranking list"})
-            if ranking_list.positionId != position.id:
-                raise ValidationError("list_of_another_position",
-                                      f"The ranking list {ranking_list.rankingListId} belongs to another position.",
-                                      {"rankingListId": f"not a list of {position.positionId}"})
-        else:
-            custom_list = session.exec(
-                select(CustomRankingList).where(CustomRankingList.customListId == clean["customListId"])).first()
-            if custom_list is None or custom_list.projectId != project.id:
-                raise ValidationError("unknown_list", f"The project has no custom list {clean['customListId']}.",
-                                      {"customListId": "not a custom list of this project"})
-            if custom_list.positionId != position.id:
-                raise ValidationError("list_of_another_position",
-                                      f"The custom list {custom_list.customListId} belongs to another position.",
-                                      {"customListId": f"not a list of {position.positionId}"})
-            user = session.exec(select(ProjectNeed).where(
-                ProjectNeed.projectId == project.id, ProjectNeed.customRankingListId == custom_list.id,
-                ProjectNeed.status.not_in(CLOSED_STATUSES))).first()
-            if user is not None:
-                raise Conflict("custom_list_in_use",
-                               f"The custom list {custom_list.customListId} is already used by the need "
-                               f"{user.projectNeedId}.", {"customListId": f"used by {user.projectNeedId}"})
-        if _qualified_active_count(session, position) == 0:
-            raise ValidationError("no_qualified_musicians",
-                                  f"No active musician is qualified for {position.name} ({position.positionId}).",
-                                  {"positionId": "no active qualified musician"})
-        available = _available_on_list(session, project, position, ranking_list, custom_list,
-                                       clean["requireLocalResidence"])
-        list_field = "customListId" if custom_list is not None else "rankingListId"
-        if available == 0:
-            raise ValidationError("list_empty", "The list has no musician who could be asked in this project "
-                                  "(active, not archived, qualified, not asked yet).", {list_field: "no one to ask"})
-        if clean["quantity"] > available:
-            raise ValidationError("not_enough_musicians",
-                                  f"The list has only {available} musician(s) who could be asked, fewer than the "
-                                  f"quantity {clean['quantity']}.", {"quantity": f"at most {available}"})
-        now = clock.now()
-        need = ProjectNeed(
-            projectNeedId=next_id(session, "projectNeed"), projectId=project.id, positionId=position.id,
-            quantity=clean["quantity"], rankingListId=ranking_list.id if ranking_list else None,
-            customRankingListId=custom_list.id if custom_list else None, requestStrategy=clean["requestStrategy"],
-            maxRecipients=clean["maxRecipients"], responseTimeHours=clean["responseTimeHours"],
-            requireLocalResidence=clean["requireLocalResidence"], status="active", createdAt=now, updatedAt=now,
-        )
-        session.add(need)
-        session.flush()
-        return next(n for n in _needs_of(session, [project.id])[project.id] if n["projectNeedId"] ==
-                    need.projectNeedId)
+        added = []
+        for clean in cleaned:
+            try:
+                added.append(_insert_need(session, project, clean))
+            except ServiceError as exc:
+                exc.failed_position = clean["positionId"]
+                raise
+        return added
 
     return tenancy.write_transaction(ref, work)
+
+
+def _insert_need(session: Session, project: Project, clean: Mapping[str, Any]) -> dict:
+    """One need after the create-time checks, in the caller's transaction (the project row is locked)."""
+    position = session.exec(select(Position).where(Position.positionId == clean["positionId"])).first()
+    if position is None:
+        raise ValidationError("unknown_position", f"No position {clean['positionId']}.",
+                              {"positionId": "unknown position"})
+    ranking_list = custom_list = None
+    if clean["rankingListId"]:
+        ranking_list = session.exec(
+            select(RankingList).where(RankingList.rankingListId == clean["rankingListId"])).first()
+        if ranking_list is None:
+            raise ValidationError("unknown_list", f"No ranking list {clean['rankingListId']}.",
+                                  {"rankingListId": "unknown ranking list"})
+        if ranking_list.positionId != position.id:
+            raise ValidationError("list_of_another_position",
+                                  f"The ranking list {ranking_list.rankingListId} belongs to another position.",
+                                  {"rankingListId": f"not a list of {position.positionId}"})
+    else:
+        custom_list = session.exec(
+            select(CustomRankingList).where(CustomRankingList.customListId == clean["customListId"])).first()
+        if custom_list is None or custom_list.projectId != project.id:
+            raise ValidationError("unknown_list", f"The project has no custom list {clean['customListId']}.",
+                                  {"customListId": "not a custom list of this project"})
+        if custom_list.positionId != position.id:
+            raise ValidationError("list_of_another_position",
+                                  f"The custom list {custom_list.customListId} belongs to another position.",
+                                  {"customListId": f"not a list of {position.positionId}"})
+        user = session.exec(select(ProjectNeed).where(
+            ProjectNeed.projectId == project.id, ProjectNeed.customRankingListId == custom_list.id,
+            ProjectNeed.status.not_in(CLOSED_STATUSES))).first()
+        if user is not None:
+            raise Conflict("custom_list_in_use",
+                           f"The custom list {custom_list.customListId} is already used by the need "
+                           f"{user.projectNeedId}.", {"customListId": f"used by {user.projectNeedId}"})
+    if _qualified_active_count(session, position) == 0:
+        raise ValidationError("no_qualified_musicians",
+                              f"No active musician is qualified for {position.name} ({position.positionId}).",
+                              {"positionId": "no active qualified musician"})
+    available = _available_on_list(session, project, position, ranking_list, custom_list,
+                                   clean["requireLocalResidence"])
+    list_field = "customListId" if custom_list is not None else "rankingListId"
+    if available == 0:
+        raise ValidationError("list_empty", "The list has no musician who could be asked in this project "
+                              "(active, not archived, qualified, not asked yet).", {list_field: "no one to ask"})
+    if clean["quantity"] > available:
+        raise ValidationError("not_enough_musicians",
+                              f"The list has only {available} musician(s) who could be asked, fewer than the "
+                              f"quantity {clean['quantity']}.", {"quantity": f"at most {available}"})
+    now = clock.now()
+    need = ProjectNeed(
+        projectNeedId=next_id(session, "projectNeed"), projectId=project.id, positionId=position.id,
+        quantity=clean["quantity"], rankingListId=ranking_list.id if ranking_list else None,
+        customRankingListId=custom_list.id if custom_list else None, requestStrategy=clean["requestStrategy"],
+        maxRecipients=clean["maxRecipients"], responseTimeHours=clean["responseTimeHours"],
+        requireLocalResidence=clean["requireLocalResidence"], status="active", createdAt=now, updatedAt=now,
+    )
+    session.add(need)
+    session.flush()
+    return next(n for n in _needs_of(session, [project.id])[project.id] if n["projectNeedId"] ==
+                need.projectNeedId)
 
 
 def _need_dict(session: Session, need: ProjectNeed) -> dict:

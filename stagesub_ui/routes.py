@@ -14,6 +14,7 @@ LOGIN = "/login"
 INSTRUMENTS = "/instruments"
 PROJECTS = "/projects"
 PROJECT = "/projects/[project_id]"  # dynamic: PROJECTS + "/<projectId>"; build links with project()
+PROJECT_LISTS = "/projects/[project_id]/lists"  # staff: a project's custom ranking lists; links: project_lists()
 ACCOUNT = "/account"
 TEMPLATES = "/templates"
 SUPERADMIN = "/superadmin"
@@ -53,6 +54,11 @@ def project(project_id: str) -> str:
     return f"{PROJECTS}/{quote(project_id, safe='')}"
 
 
+def project_lists(project_id: str) -> str:
+    """The custom ranking lists page of one project: ``project_lists("PROJ001") == "/projects/PROJ001/lists"``."""
+    return f"{project(project_id)}/lists"
+
+
 def musician(musician_id: str) -> str:
     """The profile page of one musician: ``musician("MUS001") == "/musicians/MUS001"``."""
     return f"{MUSICIANS}/{quote(musician_id, safe='')}"
@@ -70,6 +76,15 @@ def project_id_from_path(path: str | None) -> str:
     """The project id in a browser path of the detail page (``/projects/PROJ001/`` -> ``PROJ001``), else ""."""
     parts = [part for part in (path or "").split("?")[0].split("/") if part]
     if len(parts) == 2 and f"/{parts[0]}" == PROJECTS:
+        return parts[1]
+    return ""
+
+
+def project_id_from_lists_path(path: str | None) -> str:
+    """The project id in a browser path of the custom lists page (``/projects/PROJ001/lists/`` -> ``PROJ001``),
+    else ""."""
+    parts = [part for part in (path or "").split("?")[0].split("/") if part]
+    if len(parts) == 3 and f"/{parts[0]}" == PROJECTS and parts[2] == "lists":
         return parts[1]
     return ""
 
@@ -118,6 +133,7 @@ PAGES: list[PageSpec] = [
     PageSpec(INSTRUMENTS, STAFF_ROLES, "instruments.title"),
     PageSpec(PROJECTS, STAFF_ROLES, "projects.title"),
     PageSpec(PROJECT, STAFF_ROLES, "project.title"),
+    PageSpec(PROJECT_LISTS, STAFF_ROLES, "custom_lists.title"),
     PageSpec(MUSICIANS, STAFF_ROLES, "musicians.title"),
     PageSpec(MUSICIAN, STAFF_ROLES, "musicians.profile_title"),
     PageSpec(MUSICIANS_IMPORT, STAFF_ROLES, "roster_import.title"),

@@ -14,6 +14,7 @@ from stagesub_ui.i18n import translate
 from stagesub_ui.lifespan import scheduler_lifespan
 from stagesub_ui.pages.account import account_page
 from stagesub_ui.pages.communication import communication_page
+from stagesub_ui.pages.custom_lists import custom_lists_page
 from stagesub_ui.pages.dashboard import dashboard_page
 from stagesub_ui.pages.dev_outbox import dev_outbox_page
 from stagesub_ui.pages.group_email import group_email_page
@@ -33,6 +34,7 @@ from stagesub_ui.pages.templates import templates_page
 from stagesub_ui.pages.users import users_page
 from state.account import AccountState
 from state.communication import CommunicationState
+from state.custom_lists import CustomListsState
 from state.dashboard import DashboardState
 from state.dev_outbox import DevOutboxState
 from state.group_email import GroupEmailState
@@ -58,6 +60,7 @@ PAGE_TABLE: dict[str, tuple] = {
     routes.PROJECTS: (projects_page, [SessionState.guard_staff, ProjectsState.load_projects]),
     routes.PROJECT: (project_detail_page, [SessionState.guard_staff, ProjectDetailState.load_project,
                                            ProjectFilesState.load_files]),
+    routes.PROJECT_LISTS: (custom_lists_page, [SessionState.guard_staff, CustomListsState.load_custom_lists]),
     routes.GROUP_EMAIL: (group_email_page, [SessionState.guard_staff, GroupEmailState.load_group_email]),
     routes.RANKINGS: (rankings_page, [SessionState.guard_staff, RankingsState.load_rankings]),
     routes.MUSICIANS: (musicians_page, [SessionState.guard_staff, MusiciansState.load_musicians]),
@@ -83,6 +86,7 @@ def page_title(title_key: str) -> str:
 
 app = rx.App(
     style=styles.BASE,
+    html_lang="sv",  # Swedish first; SessionState sets the user's language on every page load
     api_transformer=build_api(),
 )
 app.register_lifespan_task(scheduler_lifespan)

@@ -702,7 +702,8 @@ class ProjectFormState(SessionState):
     saving: bool = False
 
     def _reset(self) -> None:
-        self.field_errors, self.field_details, self.error_key = {}, {}, ""
+        self.field_errors, self.field_details, self.error_key, self.error_position = {}, {}, "", ""
+        self.also_positions = []
         self.saving = False
         self.form_key += 1
 
@@ -837,7 +838,23 @@ class NeedFormState(SessionState):
     field_errors: dict[str, str] = {}
     field_details: dict[str, str] = {}
     error_key: str = ""
+    error_position: str = ""  # the position (label) whose need was refused when several were added at once
     saving: bool = False
+    also_positions: list[str] = []  # §2.14: the same need added to these positions too (standard lists only)
+
+    @rx.var
+    def also_options(self) -> list[PositionOption]:
+        """The positions the same need could also be added to: every other position with a list of the chosen
+        standard list's type."""
+        chosen = next((o for o in self.position_lists if o.value == self.list_value), None)
+        if chosen is None or chosen.kind != "standard":
+            return []
+        return [o for o in self.options if o.positionId != self.position_id
+                and any(item.kind == "standard" and item.name == chosen.name for item in o.lists)]
+
+    @rx.var
+    def also_count(self) -> int:
+        return len(self.also_positions)
 
     @rx.var
     def position_lists(self) -> list[ListOption]:
@@ -847,7 +864,8 @@ class NeedFormState(SessionState):
         return []
 
     def _reset(self) -> None:
-        self.field_errors, self.field_details, self.error_key = {}, {}, ""
+        self.field_errors, self.field_details, self.error_key, self.error_position = {}, {}, "", ""
+        self.also_positions = []
         self.saving = False
         self.form_key += 1
         self.time_options = [TimeOption(value=str(h), label=project_setup.format_hours(h, self.lang))
@@ -907,10 +925,27 @@ class NeedFormState(SessionState):
         self.position_id = str(value)
         lists = self.position_lists
         self.list_value = lists[0].value if lists else ""
+        self._trim_also()
 
     @rx.event
     def set_list(self, value: str):
         self.list_value = str(value)
+        self._trim_also()
+
+    def _trim_also(self) -> None:
+        allowed = {o.positionId for o in self.also_options}
+        self.also_positions = [p for p in self.also_positions if p in allowed]
+
+    @rx.event
+    def toggle_also(self, position_id: str):
+        if position_id in self.also_positions:
+            self.also_positions = [p for p in self.also_positions if p != position_id]
+        elif position_id in {o.positionId for o in self.also_options}:
+            self.also_positions = [*self.also_positions, position_id]
+
+    @rx.event
+    def set_all_also(self, selected: bool):
+        self.also_positions = [o.positionId for o in self.also_options] if selected else []
 
     @rx.event
     def set_strategy(self, value: str):
@@ -939,9 +974,10 @@ class NeedFormState(SessionState):
             if self.strategy != "first_come":
                 form.pop("maxRecipients", None)
             if not editing:
-                form |= {"positionId": self.position_id, "list": self.list_value}
+                form |= {"positionId": self.position_id, "list": self.list_value,
+                         "alsoPositions": list(self.also_positions)}
         self.saving = True
-        self.field_errors, self.field_details, self.error_key = {}, {}, ""
+        self.field_errors, self.field_details, self.error_key, self.error_position = {}, {}, "", ""
         yield
         try:
             if editing:
@@ -953,6 +989,11 @@ class NeedFormState(SessionState):
             self.field_errors, self.field_details = form_field_errors(exc)
             # Form problems are shown at their fields; the engine's rules (too few musicians …) say why.
             self.error_key = "pe.error.check_fields" if exc.code.startswith("invalid") else pe_error_key(exc)
+            if exc.failed_position and exc.failed_position != self.position_id:
+                # One of the other positions was refused: say which, and keep the main fields unmarked.
+                self.field_errors, self.field_details = {}, {}
+                self.error_position = next((o.label for o in self.options
+                                            if o.positionId == exc.failed_position), exc.failed_position)
             self.saving = False
             return
         self.saving = False

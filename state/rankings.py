@@ -351,9 +351,12 @@ class RankingsState(SessionState):
         if isinstance(result, dict):
             self._say("rankings.moved", name=self._name_of(musician_id), rank=self._index_of(musician_id) + 1)
             if focus_id:
-                # The row keeps its DOM node (keyed by musician), so focus normally follows; this makes sure.
+                # The row keeps its DOM node (keyed by musician), so focus normally follows. Only when it was lost
+                # (the button became disabled) is it put back, never taken from where the user has moved on to.
                 return rx.call_script(
-                    f"setTimeout(() => document.getElementById({focus_id!r})?.focus(), {REFOCUS_DELAY_MS})")
+                    f"setTimeout(() => {{ const a = document.activeElement;"
+                    f" if (!a || a === document.body) document.getElementById({focus_id!r})?.focus(); }},"
+                    f" {REFOCUS_DELAY_MS})")
             return None
         return result
 

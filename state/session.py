@@ -69,6 +69,7 @@ class SessionState(rx.State):
     orchestra_logo: str = DEFAULT_LOGO
     session_expires: str = ""
     is_authenticated: bool = False
+    login_failed: bool = False  # /login?failed=1: a login posted without the page's script was refused
     # The UI language; a cookie so the login page remembers it too. Logged-in users get their saved language.
     lang: str = rx.Cookie(DEFAULT_LANGUAGE, name="stagesub_lang", path="/", max_age=LANG_COOKIE_MAX_AGE,
                           same_site="lax")
@@ -174,25 +175,25 @@ class SessionState(rx.State):
     async def guard_staff(self):
         """Admin and user pages."""
         _, redirect = await self._require(routes.STAFF_ROLES)
-        return redirect
+        return redirect or self._document_language()
 
     @rx.event
     async def guard_admin(self):
         """Pages for orchestra admins only."""
         _, redirect = await self._require(routes.ADMIN_ROLES)
-        return redirect
+        return redirect or self._document_language()
 
     @rx.event
     async def guard_any_user(self):
         """Pages for every logged-in user (the account page)."""
         _, redirect = await self._require(routes.ALL_ROLES)
-        return redirect
+        return redirect or self._document_language()
 
     @rx.event
     async def guard_superadmin(self):
         """The platform pages."""
         _, redirect = await self._require(routes.SUPERADMIN_ROLES)
-        return redirect
+        return redirect or self._document_language()
 
     @rx.event
     async def go_home(self):
@@ -206,10 +207,12 @@ class SessionState(rx.State):
 
     @rx.event
     async def load_login_page(self):
-        """``/login``: a visitor who is already logged in (on this host) goes home instead."""
+        """``/login``: a visitor who is already logged in (on this host) goes home instead. ``?failed=1`` (the
+        login route's answer to a form posted before the page's script ran) shows that the login failed."""
         user = await self._current_user()
         if user is None:
             self._forget_user()
+            self.login_failed = self.router.url.query_parameters.get("failed", "") == "1"
             return None
         await self._remember_user(user)
         return rx.redirect(routes.home_for(user.role))
@@ -228,8 +231,14 @@ class SessionState(rx.State):
                 self._forget_user()
                 return rx.redirect(routes.LOGIN)
             self._lang_chosen_before_login = True
-            return
+            return self._document_language()
         await self._save_language(user, lang)
+        return self._document_language()
+
+    def _document_language(self) -> EventSpec:
+        """``<html lang>`` follows the UI language (the app is built with "sv"), for screen readers and the
+        browser's own spelling and translation tools."""
+        return rx.call_script(f"document.documentElement.lang = {self.lang!r}")
 
     @rx.event
     def clear_before_logout(self):

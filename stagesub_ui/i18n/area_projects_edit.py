@@ -50,6 +50,15 @@ SV = {
     "pe.need.choose_list": "Välj lista …",
     "pe.need.musicians": "musiker",
     "pe.need.no_lists": "Tjänsten har ingen rankinglista. Skapa en på sidan Rankinglistor först.",
+    "pe.need.also_title": "Lägg till samma behov för fler tjänster",
+    "pe.need.also_chosen": "valda",
+    "pe.need.also_help": "Varje tjänst får ett eget behov med samma antal, strategi och svarstid, från sin egen "
+                         "lista av samma typ. Alla läggs till, eller inget om något inte går.",
+    "pe.need.also_all": "Markera alla",
+    "pe.need.also_none": "Avmarkera alla",
+    "pe.need.also_standard_only": "Välj en A-, B- eller C-lista för att lägga till fler tjänster; en anpassad "
+                                  "lista hör till en enda tjänst.",
+    "pe.need.also_failed": "Inget behov lades till. Det gick inte för tjänsten:",
     "pe.need.strategy": "Strategi",
     "pe.need.quantity": "Antal",
     "pe.need.max_recipients": "Max antal mottagare",
@@ -106,6 +115,9 @@ SV = {
     "pe.error.list_empty": "Listan har ingen musiker som kan tillfrågas i det här projektet.",
     "pe.error.not_enough_musicians": "Listan har färre musiker som kan tillfrågas än antalet du angett.",
     "pe.error.custom_list_in_use": "Den anpassade listan används redan av ett annat behov.",
+    "pe.error.position_without_list": "Tjänsten saknar en lista av den valda typen.",
+    "pe.error.custom_list_one_position": "En anpassad lista hör till en tjänst; välj A-, B- eller C-lista för "
+                                         "flera tjänster.",
     "pe.error.unknown_position": "Tjänsten finns inte längre.",
     "pe.error.unknown_list": "Listan finns inte längre.",
     "pe.error.list_of_another_position": "Listan hör till en annan tjänst.",
@@ -162,6 +174,15 @@ EN = {
     "pe.need.choose_list": "Choose a list …",
     "pe.need.musicians": "musicians",
     "pe.need.no_lists": "The position has no ranking list. Create one on the Ranking lists page first.",
+    "pe.need.also_title": "Add the same need to more positions",
+    "pe.need.also_chosen": "chosen",
+    "pe.need.also_help": "Each position gets its own need with the same quantity, strategy and response time, "
+                         "from its own list of the same type. All are added, or none if one cannot be.",
+    "pe.need.also_all": "Select all",
+    "pe.need.also_none": "Clear all",
+    "pe.need.also_standard_only": "Choose an A, B or C list to add more positions; a custom list belongs to one "
+                                  "position.",
+    "pe.need.also_failed": "No need was added. It could not be added for the position:",
     "pe.need.strategy": "Strategy",
     "pe.need.quantity": "Quantity",
     "pe.need.max_recipients": "Maximum recipients",
@@ -215,6 +236,9 @@ EN = {
     "pe.error.list_empty": "The list has no musician who can be asked in this project.",
     "pe.error.not_enough_musicians": "The list has fewer musicians who can be asked than the quantity you entered.",
     "pe.error.custom_list_in_use": "The custom list is already used by another need.",
+    "pe.error.position_without_list": "The position has no list of the chosen type.",
+    "pe.error.custom_list_one_position": "A custom list belongs to one position; choose an A, B or C list for "
+                                         "several positions.",
     "pe.error.unknown_position": "The position no longer exists.",
     "pe.error.unknown_list": "The list no longer exists.",
     "pe.error.list_of_another_position": "The list belongs to another position.",

@@ -40,6 +40,7 @@ MESSAGES: dict[str, str] = {
     "login.username": "Username",
     "login.password": "Password",
     "login.submit": "Log in",
+    "login.failed_fallback": "Login failed: wrong username or password, or too many attempts. Try again.",
     "login.network_error": "Could not reach the server. Check the connection and try again.",
     # Errors (codes from services, translated here).
     "error.invalid_credentials": "Wrong username or password.",

@@ -40,6 +40,8 @@ MESSAGES: dict[str, str] = {
     "login.username": "Användarnamn",
     "login.password": "Lösenord",
     "login.submit": "Logga in",
+    "login.failed_fallback": "Inloggningen misslyckades: fel användarnamn eller lösenord, eller för många "
+                             "försök. Försök igen.",
     "login.network_error": "Kunde inte nå servern. Kontrollera anslutningen och försök igen.",
     # Errors (codes from services, translated here).
     "error.invalid_credentials": "Fel användarnamn eller lösenord.",

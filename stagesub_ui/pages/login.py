@@ -19,6 +19,7 @@ LOGIN_JS = """(async () => {
   const button = document.getElementById('login-submit');
   if (!form || !box) { return; }
   box.textContent = '';
+  document.getElementById('login-failed')?.setAttribute('hidden', '');
   if (button) { button.disabled = true; }
   let message = box.dataset.networkError || 'Error';
   try {
@@ -43,6 +44,11 @@ def login_form() -> rx.Component:
             text_field("login-password", "password", "login.password", input_type="password",
                        autocomplete="current-password"),
             rx.el.input(type="hidden", name="lang", value=SessionState.lang, read_only=True),
+            rx.cond(
+                SessionState.login_failed,
+                rx.el.p(SessionState.t["login.failed_fallback"], id="login-failed", role="alert",
+                        style=styles.ERROR_TEXT_STYLE),
+            ),
             rx.el.div(
                 id="login-error",
                 role="alert",

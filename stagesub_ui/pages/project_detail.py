@@ -302,6 +302,46 @@ def _locked_fact(label_key: str, value) -> rx.Component:
     )
 
 
+def _also_option(option: rx.Var[PositionOption]) -> rx.Component:
+    box_id = "also-" + option.positionId
+    return rx.el.li(
+        rx.el.input(type="checkbox", id=box_id, checked=NF.also_positions.contains(option.positionId),
+                    on_change=NF.toggle_also(option.positionId), data_testid="also-position"),
+        rx.el.label(option.label, " (", option.qualified, " ", T["pe.need.qualified"], ")", html_for=box_id),
+        style={"display": "flex", "gap": "0.5rem", "align_items": "center", "list_style": "none"},
+    )
+
+
+def _also_positions() -> rx.Component:
+    """§2.14: add the same need to several positions at once (each from its own list of the chosen type)."""
+    return rx.cond(
+        NF.position_id != "",
+        rx.el.details(
+            rx.el.summary(T["pe.need.also_title"], " (", NF.also_count, " ", T["pe.need.also_chosen"], ")",
+                          style={"cursor": "pointer", "font_size": "var(--font-size-2)"}, id="also-summary"),
+            rx.cond(
+                NF.also_options.length() > 0,
+                rx.box(
+                    rx.text(T["pe.need.also_help"], size="1", color_scheme="gray", as_="p"),
+                    rx.hstack(
+                        rx.button(T["pe.need.also_all"], type="button", size="1", variant="soft",
+                                  on_click=NF.set_all_also(True)),
+                        rx.button(T["pe.need.also_none"], type="button", size="1", variant="soft",
+                                  color_scheme="gray", on_click=NF.set_all_also(False)),
+                        spacing="2", margin_y="0.5rem",
+                    ),
+                    rx.el.ul(rx.foreach(NF.also_options, _also_option),
+                             style={"max_height": "12rem", "overflow_y": "auto", "margin": "0", "padding": "0",
+                                    "display": "flex", "flex_direction": "column", "gap": "0.25rem"},
+                             aria_label=T["pe.need.also_title"]),
+                ),
+                rx.text(T["pe.need.also_standard_only"], size="1", color_scheme="gray", as_="p"),
+            ),
+            width="100%",
+        ),
+    )
+
+
 def need_form() -> rx.Component:
     editing = NF.editing_id != ""
     locked = NF.locked
@@ -331,6 +371,7 @@ def need_form() -> rx.Component:
                         (NF.position_id != "") & (NF.position_lists.length() == 0),
                         rx.text(T["pe.need.no_lists"], size="1", color_scheme="amber", as_="p"),
                     )),
+                    _also_positions(),
                 ),
             ),
             _need_field("requestStrategy", "pe.need.strategy", rx.el.select(
@@ -380,6 +421,9 @@ def need_form() -> rx.Component:
                     color_scheme="gray", size="1", data_testid="need-locked-note",
                 ),
             ),
+            rx.cond(NF.error_position != "",
+                    rx.text(T["pe.need.also_failed"], " ", NF.error_position, size="2", color_scheme="red",
+                            as_="p", data_testid="need-failed-position")),
             error_message(NF.error_key, id="need-form-error"),
             rx.hstack(
                 rx.dialog.close(rx.button(T["common.cancel"], type="button", variant="soft", color_scheme="gray",
@@ -421,9 +465,17 @@ def needs_section() -> rx.Component:
         rx.hstack(
             rx.heading(T["project.needs_heading"], id="needs-heading", **SECTION_HEADING),
             rx.spacer(),
+            # The project's custom ranking lists (their own page), which a need can use instead of A/B/C.
+            rx.button(
+                rx.link(rx.icon("list-ordered", size=14), T["custom_lists.open_button"],
+                        href=f"{routes.PROJECTS}/" + S.project.projectId + "/lists", underline="none",
+                        data_testid="custom-lists-link"),
+                as_child=True, size="2", variant="soft",
+            ),
             rx.button(rx.icon("plus", size=14), T["pe.need.add"], id="add-need", size="2",
                       on_click=NF.open_create),
             align="center",
+            spacing="3",
             width="100%",
         ),
         need_dialog(),

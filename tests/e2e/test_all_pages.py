@@ -59,7 +59,7 @@ CHROME_TEXT_JS = """
 }
 """
 
-# The shell's wrapper carries the UI language (``<html lang>`` stays Reflex's "en" whatever the language).
+# The shell's wrapper carries the UI language, and so does ``<html lang>`` (set on every page load).
 SHELL_LANG = "xpath=//main[@id='main']/ancestor::*[@lang][1]"
 SWEDISH_LETTERS_RE = re.compile(r"[\wåäöÅÄÖ'-]*[åäöÅÄÖ][\wåäöÅÄÖ'-]*")
 PLACEHOLDER_RE = re.compile(r"\{[^}]*\}")
@@ -101,6 +101,8 @@ def staff_pages(data) -> list[tuple[routes.PageSpec, str, str]]:
             continue
         if spec.route == routes.PROJECT:
             path, heading = routes.project(data["project_id"]), data["project_name"]
+        elif spec.route == routes.PROJECT_LISTS:
+            path, heading = routes.project_lists(data["project_id"]), translate(spec.title_key, "sv")
         elif spec.route == routes.MUSICIAN:
             path, heading = routes.musician(data["musician_id"]), data["musician_name"]
         else:
@@ -230,6 +232,7 @@ def test_english_leaves_no_swedish_on_the_main_pages(page, server, data):
             page.goto(server.url(path, "acme"))
             expect(page.locator("h1")).not_to_have_text("", timeout=LOAD_MS)
             expect(page.locator(SHELL_LANG)).to_have_attribute("lang", "en")
+            expect(page.locator("html")).to_have_attribute("lang", "en")
             spec = routes.PAGES_BY_ROUTE.get(path)
             if spec is not None:
                 expect(page.locator("h1")).to_have_text(translate(spec.title_key, "en"), timeout=LOAD_MS)

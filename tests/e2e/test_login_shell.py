@@ -30,6 +30,23 @@ def test_wrong_password_shows_a_clear_swedish_message(page, server):
     expect(page).to_have_url(LOGIN_URL_RE)
 
 
+def test_a_login_refused_before_the_script_ran_is_reported(page, server):
+    # A form posted natively (clicked before hydration) and refused comes back as /login?failed=1.
+    page.goto(server.url("/login?failed=1", "acme"))
+    notice = page.locator("#login-failed")
+    expect(notice).to_have_text(re.compile(r"^Inloggningen misslyckades"))
+    expect(notice).to_have_attribute("role", "alert")
+    # The next attempt (through the script) replaces it with the server's own message.
+    page.get_by_label("Användarnamn").fill("acme-admin")
+    page.get_by_label("Lösenord").fill("fel-lösenord")
+    page.locator("#login-submit").click()
+    expect(page.locator("#login-error")).to_have_text("Fel användarnamn eller lösenord.")
+    expect(notice).to_be_hidden()
+    page.goto(server.url("/login", "acme"))
+    expect(page.get_by_label("Användarnamn")).to_be_visible()
+    expect(page.locator("#login-failed")).to_have_count(0)
+
+
 def test_admin_sees_the_shell_switches_language_and_logs_out(page, server):
     log_in(page, server, "acme-admin")
     expect(page).to_have_url(re.compile(r".*/dashboard/?$"))  # staff land on the dashboard

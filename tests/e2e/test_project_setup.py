@@ -214,3 +214,40 @@ def test_cancel_a_need_and_delete_a_project_without_requests(page, server):
     expect(page).to_have_url(re.compile(r".*/projects/?$"))
     page.get_by_label("Sök på namn").fill("Att radera")
     expect(page.get_by_test_id("projects-filtered-empty")).to_be_visible()
+
+
+def test_one_need_added_to_several_positions_at_once(page, server):
+    _log_in(page, server, "acme-admin")
+    page.get_by_test_id("nav-projects").click()
+    page.get_by_role("button", name="Nytt projekt").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Namn").fill("Stråkförstärkning")
+    dialog.get_by_label("Startdatum").fill("2027-06-02")
+    dialog.get_by_role("button", name="Skapa projekt").click()
+    expect(page).to_have_url(re.compile(r".*/projects/PROJ\d+/?$"))
+
+    page.get_by_role("button", name="Lägg till behov").click()
+    dialog = page.get_by_role("dialog")
+    _choose_position(dialog, "Violin – Tutti violin 1")
+    summary = dialog.locator("#also-summary")
+    expect(summary).to_contain_text("(0 valda)")
+    summary.click()
+    boxes = dialog.get_by_test_id("also-position")
+    total = boxes.count()
+    assert total > 10  # every other position with an A list
+    dialog.get_by_role("button", name="Markera alla", exact=True).click()
+    expect(summary).to_contain_text(f"({total} valda)")
+    dialog.get_by_role("button", name="Avmarkera alla", exact=True).click()
+    expect(summary).to_contain_text("(0 valda)")
+    for label in (r"^Viola – Tutti \(", r"^Cello – Tutti \("):  # the box shows the server's state: click, then wait
+        box = dialog.get_by_label(re.compile(label))
+        box.click()
+        expect(box).to_be_checked()
+    expect(summary).to_contain_text("(2 valda)")
+    dialog.get_by_role("button", name="Lägg till behov").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    needs = page.get_by_test_id("need-row")
+    expect(needs).to_have_count(3)
+    for label in ("Violin – Tutti violin 1", "Viola – Tutti", "Cello – Tutti"):
+        expect(needs.filter(has_text=label)).to_have_count(1)

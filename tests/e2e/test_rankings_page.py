@@ -167,6 +167,7 @@ def test_reorder_with_the_keyboard_and_remove_one(page, server):
     expect(page.get_by_role("button", name=f"Flytta ner {first}")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("rank-name")).to_have_text([start[1], start[2], first, *start[3:]])
+    expect(page.get_by_role("button", name=f"Flytta ner {first}")).to_be_focused()
     # Tab from "down" back to "up" is Shift+Tab; Space moves it up again.
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("button", name=f"Flytta upp {first}")).to_be_focused()

@@ -124,15 +124,28 @@ while any(outbox.deliver_due(ref).values()):
 
 def test_killed_delivery_process_sends_every_email_exactly_once(installation_pg, resend):
     ref = _orchestra_with_key("re_killed_key_000003", 350)  # 4 batches (100, 100, 100, 50)
-    resend.latency = 0.4  # each batch request takes a while: the kills land before, during and after requests
+    resend.latency = 0.4  # each batch request takes a while: a kill can land while one is in flight
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for delay in (0.9, 1.3, 1.7, 2.6):
-        worker = subprocess.Popen([sys.executable, "-c", WORKER, ref.subdomain], cwd=ROOT, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        time.sleep(delay)
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", WORKER, ref.subdomain], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+    def kill(worker: subprocess.Popen) -> None:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
-    assert len(resend.emails) < 350  # the kills did interrupt the delivery
+
+    kill(start())  # killed while starting: before or just after its first claim
+    for _ in range(3):  # killed while its batch request is in flight (the server still takes that batch)
+        seen = len(resend.requests)
+        worker = start()
+        deadline = time.monotonic() + 60
+        while len(resend.requests) == seen and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(resend.requests) > seen, "the worker sent nothing"
+        time.sleep(resend.latency / 2)
+        kill(worker)
+    assert len(resend.emails) <= 300  # each killed worker got at most its one batch through: delivery interrupted
     with tenancy.orchestra_session(ref) as session:  # what a dead worker held becomes claimable once stale
         for row in session.exec(select(Outbox).where(Outbox.status == "sending")).all():
             row.claimedAt = clock.now() - outbox.STALE_AFTER - timedelta(seconds=1)

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from services import auth, provisioning, settings, tenancy
 from stagesub_ui import routes
 from stagesub_ui.endpoints import api_routes, build_api
+from state.custom_lists import CustomListsState
 from state.dev_outbox import DevOutboxState
 from state.instruments import InstrumentsState
 from state.projects import ProjectDetailState, ProjectsState
@@ -204,6 +205,16 @@ def test_project_routes():
         assert routes.project_id_from_path(path) == ""
 
 
+def test_project_lists_routes():
+    assert routes.project_lists("PROJ001") == "/projects/PROJ001/lists"
+    assert routes.project_lists("a/b") == "/projects/a%2Fb/lists"
+    assert routes.project_id_from_lists_path("/projects/PROJ001/lists") == "PROJ001"
+    assert routes.project_id_from_lists_path("/projects/PROJ001/lists/?position=POS004") == "PROJ001"
+    for path in ("/projects/PROJ001", "/projects/PROJ001/files", "/projects//lists", "/rankings/PROJ001/lists",
+                 "", None):
+        assert routes.project_id_from_lists_path(path) == ""
+
+
 def test_navigation_shows_only_built_areas_and_knows_every_spec_area():
     keys = {area.key for area in routes.NAV_AREAS}
     assert {"dashboard", "musicians", "instruments", "rankings", "projects", "group-email", "templates",
@@ -292,6 +303,23 @@ async def open_detail(app, path: str, actor: Actor, tokens: dict[str, str]):
         result = await handler.fn(root.get_substate(handler.state_full_name.split(".")[1:]))
         first_redirect = first_redirect or redirect_target(result)
     return first_redirect, root
+
+
+@pytest.mark.parametrize("actor", ACTORS, ids=lambda actor: actor.name)
+async def test_custom_lists_page_shows_data_only_to_the_orchestras_staff(app, world, actor):
+    root = State()
+    root.router = make_router(actor.host, routes.project_lists("PROJ001"), cookie_of(actor, world))
+    first_redirect = None
+    for handler in app._load_events[route_key(routes.PROJECT_LISTS)]:
+        result = await handler.fn(root.get_substate(handler.state_full_name.split(".")[1:]))
+        first_redirect = first_redirect or redirect_target(result)
+    page = substate(root, CustomListsState)
+    assert first_redirect == expected_redirect(routes.PAGES_BY_ROUTE[routes.PROJECT_LISTS], actor)
+    if first_redirect is None:
+        assert page.loaded and not page.not_found and page.current_project_id == "PROJ001"
+        assert page.project_name == "Mahler 5" and page.lists == [] and len(page.instruments) == 14
+    else:
+        assert not page.loaded and page.project_name == "" and page.instruments == []
 
 
 async def test_unknown_project_shows_not_found(app, world):
@@ -417,7 +445,9 @@ async def test_language_picked_on_the_login_page_is_saved_for_the_user(app, worl
     # The same browser tab after logging in (a full page load brings the session cookie).
     root.router = make_router(admin.host, routes.INSTRUMENTS, cookie_of(admin, world))
     try:
-        assert await session.guard_staff() is None
+        allowed = await session.guard_staff()  # no redirect: only <html lang> is set to the user's language
+        assert allowed.handler.fn.__qualname__ == "_call_script"
+        assert [arg._var_value for _, arg in allowed.args][0] == "document.documentElement.lang = 'en'"
         assert session.lang == "en"
         assert auth.resolve_session(world["acme-admin"]).language == "en"
         assert session.t["nav.instruments"] == "Instruments"

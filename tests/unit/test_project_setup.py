@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from models.orchestra import AuditLog, CustomRankingList, Project, ProjectNeed
-from services import clock, dispatch, project_setup, projects
+from models.orchestra import AuditLog, CustomRankingList, Project, ProjectNeed, RankingList
+from services import clock, dispatch, project_setup, projects, tenancy
 from services.errors import Conflict, NotFound, ValidationError
 from tests.engine_helpers import (
+    CELLO_TUTTI,
     VIOLA_TUTTI,
     VIOLIN_TUTTI,
     add_need,
@@ -119,6 +121,61 @@ def test_create_need_from_the_form_and_its_field_errors(ref):
     need = project_setup.create_need(ref.id, project.projectId, form)
     assert (need["quantity"], need["requestStrategy"], need["maxRecipients"], need["responseTimeHours"],
             need["requireLocalResidence"]) == (2, "first_come", None, 48, True)
+
+
+def test_one_need_for_several_positions_is_all_or_nothing(ref):
+    violin, viola, cello = position(ref, VIOLIN_TUTTI), position(ref, VIOLA_TUTTI), position(ref, CELLO_TUTTI)
+    roster(ref, violin, ["Alva", "Bo"])
+    roster(ref, viola, ["Cia", "Dan"])
+    roster(ref, cello, ["Eva"])  # one musician only: a need of two cannot be added here
+    project = make_project(ref)
+    form = {"positionId": violin.positionId, "list": _a_list_value(ref, project, violin), "quantity": "2",
+            "requestStrategy": "parallel", "responseTimeHours": "24"}
+
+    with pytest.raises(ValidationError) as caught:
+        project_setup.create_need(ref.id, project.projectId,
+                                  form | {"alsoPositions": [viola.positionId, cello.positionId]})
+    assert caught.value.code == "not_enough_musicians"
+    assert caught.value.failed_position == cello.positionId
+    assert count(ref, ProjectNeed) == 0  # the violin and viola needs were not kept either
+
+    first = project_setup.create_need(ref.id, project.projectId,
+                                      form | {"alsoPositions": [viola.positionId, violin.positionId]})
+    assert first["positionId"] == violin.positionId
+    needs = {n["positionId"]: n for n in projects.get_project(ref, project.projectId)["needs"]}
+    assert set(needs) == {violin.positionId, viola.positionId}  # the main position given twice counts once
+    viola_need = needs[viola.positionId]
+    assert (viola_need["quantity"], viola_need["requestStrategy"], viola_need["responseTimeHours"]) == (
+        2, "parallel", 24)
+    # Each need draws from its own position's A list.
+    assert viola_need["rankingListId"] == _a_list_value(ref, project, viola).removeprefix("list:")
+
+
+def test_several_positions_need_a_standard_list_of_the_same_type_each(ref):
+    violin, viola = position(ref, VIOLIN_TUTTI), position(ref, VIOLA_TUTTI)
+    roster(ref, violin, ["Alva"])
+    roster(ref, viola, ["Cia"])
+    project = make_project(ref)
+    custom_pk = custom_list(ref, project, violin, [])
+    with tenancy.orchestra_session(ref) as session:
+        custom_id = session.get(CustomRankingList, custom_pk).customListId
+    base = {"positionId": violin.positionId, "quantity": "1", "requestStrategy": "sequential",
+            "responseTimeHours": "24", "alsoPositions": [viola.positionId]}
+    with pytest.raises(ValidationError) as caught:
+        project_setup.create_need(ref.id, project.projectId, base | {"list": f"custom:{custom_id}"})
+    assert caught.value.code == "custom_list_one_position"
+    with pytest.raises(ValidationError) as caught:
+        project_setup.create_need(ref.id, project.projectId, base | {"list": _a_list_value(ref, project, violin),
+                                                                     "alsoPositions": "POS001"})
+    assert caught.value.fields == {"alsoPositions": "a list of ids"}
+    with tenancy.orchestra_session(ref) as session:  # the viola loses its A list
+        session.execute(sa.delete(RankingList).where(RankingList.positionId == viola.pk,
+                                                     RankingList.listType == "A"))
+        session.commit()
+    with pytest.raises(ValidationError) as caught:
+        project_setup.create_need(ref.id, project.projectId, base | {"list": _a_list_value(ref, project, violin)})
+    assert (caught.value.code, caught.value.failed_position) == ("position_without_list", viola.positionId)
+    assert count(ref, ProjectNeed) == 0
 
 
 def test_max_recipients_is_kept_only_for_first_come(ref):
