@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: every test (unit, integration, e2e) in one pytest run, with exit status = pytest's.
+# `make test`: every test (unit, integration, e2e): two pytest runs side by side, exit status = the first failure's.
 #   * setup with the test dependencies; Chromium (Debian package) for the browser tests;
 #   * PostgreSQL on 127.0.0.1:5432 (started when it is not answering) with a fresh database for this run,
 #     exported as STAGESUB_TEST_PG_URL (and the server as STAGESUB_TEST_PG_SERVER_URL); that database and any
@@ -85,9 +85,14 @@ with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as conn:
 PY
 }
 
+UNIT_PID=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  if [ -n "$UNIT_PID" ]; then
+    kill "$UNIT_PID" 2>/dev/null || true
+    wait "$UNIT_PID" 2>/dev/null || true
+  fi
   pg_admin drop "$TEST_DB" || echo "test: warning: could not drop the database $TEST_DB (and ${TEST_DB}_*)" >&2
   exit "$status"
 }
@@ -105,14 +110,47 @@ done < <(compgen -e | grep '^STAGESUB_' || true)
 export STAGESUB_TEST_PG_URL="postgresql://postgres@127.0.0.1:5432/$TEST_DB"
 export STAGESUB_TEST_PG_SERVER_URL="$PG_SERVER_URL"
 
-paths=()
-for dir in tests/unit tests/integration tests/e2e; do
-  [ -d "$dir" ] && paths+=("$dir")
+# Two pytest processes side by side on the two cores: the unit tests in one, the PostgreSQL and browser tests
+# (which wait on servers and the browser much of the time) in the other; the unit tests' report follows the
+# other's. The status is the first failure's. TEST_PROCESSES=1 runs every tier in one process instead.
+# Extra arguments go to both; a process whose tier has nothing selected (exit 5) is not a failure on its own.
+unit=() rest=()
+[ -d tests/unit ] && unit=(tests/unit)
+for dir in tests/integration tests/e2e; do
+  [ -d "$dir" ] && rest+=("$dir")
 done
 
+run_pytest() { python -m pytest -p no:cacheprovider "$@"; }
+
 set +e
-python -m pytest -p no:cacheprovider "${paths[@]}" "$@"
-status=$?
+if [ "${TEST_PROCESSES:-2}" = 1 ] || [ ${#unit[@]} -eq 0 ] || [ ${#rest[@]} -eq 0 ]; then
+  run_pytest "${unit[@]}" "${rest[@]}" "$@"
+  status=$?
+else
+  unit_log="$(mktemp)"
+  run_pytest "${unit[@]}" "$@" >"$unit_log" 2>&1 &
+  UNIT_PID=$!
+  log "unit tests running beside the others (pid $UNIT_PID); their report follows"
+  run_pytest "${rest[@]}" "$@"
+  rest_status=$?
+  wait "$UNIT_PID"
+  unit_status=$?
+  UNIT_PID=""
+  echo
+  echo "test: ===== unit tests (tests/unit) ====="
+  cat "$unit_log"
+  rm -f "$unit_log"
+  log "integration and browser tests: exit $rest_status; unit tests: exit $unit_status"
+  if [ "$rest_status" -eq 5 ] && [ "$unit_status" -eq 5 ]; then
+    status=5
+  elif [ "$rest_status" -ne 0 ] && [ "$rest_status" -ne 5 ]; then
+    status=$rest_status
+  elif [ "$unit_status" -ne 0 ] && [ "$unit_status" -ne 5 ]; then
+    status=$unit_status
+  else
+    status=0
+  fi
+fi
 set -e
 if [ "$status" -eq 5 ]; then
   echo "test: error: pytest collected no tests (exit 5); that is a failure" >&2
