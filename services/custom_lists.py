@@ -248,8 +248,8 @@ def save_custom_list(ref: tenancy.OrchestraRef, project_id: str, position_id: st
     ``invalid_order``); a second list for the position (409 ``custom_list_exists``); a ``custom_list_id`` of
     another project or position (404 ``custom_list_not_found``); and, with ``expected_version`` (the
     ``version`` of ``position_builder``), a list whose order was saved by someone else since (409
-    ``list_changed``). That last check reads the list just before the replacement, so it catches a save made
-    while the page was open; two saves in the same instant still end as the later one (as in the REST API).
+    ``list_changed``). That last check is made under the project's lock in the transaction that writes, so of two
+    saves from the same version exactly one wins.
     """
     if not isinstance(musician_ids, (list, tuple)):
         raise ValidationError("invalid_order", "musicianIds must be a list of musicianIds.",
@@ -263,10 +263,14 @@ def save_custom_list(ref: tenancy.OrchestraRef, project_id: str, position_id: st
     if current["projectId"] != project_id or current["positionId"] != position_id:
         raise NotFound("custom_list_not_found",
                        f"The custom list {custom_list_id} is not the list of {position_id} in {project_id}.")
-    if expected_version is not None and _version(custom_list_id, current["musicians"]) != expected_version:
-        raise Conflict("list_changed", f"The custom list {custom_list_id} was saved by someone else after you "
-                       "opened it; nothing was saved. Open it again and redo your change.")
-    return projects.replace_custom_order(ref, custom_list_id, list(musician_ids))
+
+    def unchanged(_custom_list: CustomRankingList, order: list[str]) -> None:
+        if expected_version is not None and _version(custom_list_id, order) != expected_version:
+            raise Conflict("list_changed", f"The custom list {custom_list_id} was saved by someone else after "
+                           "you opened it; nothing was saved. Open it again and redo your change.")
+
+    # The version is compared under the project's lock, in the transaction that writes the new order.
+    return projects.replace_custom_order(ref, custom_list_id, list(musician_ids), check=unchanged)
 
 
 def delete_custom_list(ref: tenancy.OrchestraRef, custom_list_id: str, *, project_id: str | None = None) -> dict:

@@ -24,7 +24,7 @@ Needs (ORIGINAL_BEHAVIOUR.md §2.14, with SPEC.md's corrections):
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -720,12 +720,19 @@ def get_custom_list(ref: tenancy.OrchestraRef, custom_list_id: str) -> dict:
                             session.get(Position, custom.positionId).positionId, orders[custom.id])
 
 
-def replace_custom_order(ref: tenancy.OrchestraRef, custom_list_id: str, musician_ids: Sequence[str]) -> dict:
-    """Replace a custom list's order (same rules as the standard lists)."""
+def replace_custom_order(ref: tenancy.OrchestraRef, custom_list_id: str, musician_ids: Sequence[str], *,
+                         check: Callable[[CustomRankingList, list[str]], None] | None = None) -> dict:
+    """Replace a custom list's order (same rules as the standard lists).
+
+    ``check(list, current order)`` runs under the project's lock before anything is written; it may raise to
+    refuse (the staff page refuses a save over an order someone else saved after the page read it)."""
 
     def work(session: Session) -> dict:
         custom = _custom(session, custom_list_id)
         _lock_project_pk(session, custom.projectId)
+        if check is not None:
+            check(custom, ordered_musician_ids(session, CustomRanking, CustomRanking.__table__.c.customListId,
+                                               [custom.id])[custom.id])
         position = session.get(Position, custom.positionId)
         musicians = check_candidates(session, position, musician_ids)
         write_order(session, CustomRanking, CustomRanking.__table__.c.customListId, custom.id,

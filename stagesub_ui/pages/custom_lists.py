@@ -11,7 +11,7 @@ import reflex as rx
 from stagesub_ui import routes, styles
 from stagesub_ui.components.shell import staff_page
 from stagesub_ui.components.ui import error_message, message
-from stagesub_ui.pages.rankings import ALLOW_DROP, LIST_STYLE, ROW_STYLE, draggable_item
+from stagesub_ui.pages.rankings import ALLOW_DROP, LIST_STYLE, ROW_STYLE, draggable_item, move_buttons
 from state.custom_lists import BuilderRow, CustomListRow, CustomListsState, Person, SourceList
 from state.rankings import InstrumentOption, PositionOption
 from state.session import SessionState
@@ -290,26 +290,7 @@ def sources_column() -> rx.Component:
 
 def _row_buttons(row: rx.Var[BuilderRow]) -> rx.Component:
     return rx.hstack(
-        rx.icon_button(
-            rx.icon("arrow-up", size=16),
-            id="up-" + row.musicianId,
-            aria_label=T["rankings.move_up"] + " " + row.name,
-            title=T["rankings.move_up"],
-            disabled=row.isFirst,
-            on_click=S.move_up(row.musicianId),
-            size="1",
-            variant="soft",
-        ),
-        rx.icon_button(
-            rx.icon("arrow-down", size=16),
-            id="down-" + row.musicianId,
-            aria_label=T["rankings.move_down"] + " " + row.name,
-            title=T["rankings.move_down"],
-            disabled=row.isLast,
-            on_click=S.move_down(row.musicianId),
-            size="1",
-            variant="soft",
-        ),
+        *move_buttons(row, S.move_up, S.move_down),
         rx.icon_button(
             rx.icon("x", size=16),
             id="remove-" + row.musicianId,

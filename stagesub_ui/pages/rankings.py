@@ -110,28 +110,31 @@ def list_tabs() -> rx.Component:
 # ----- the list ------------------------------------------------------------------------------------------------------
 
 
+def move_buttons(row: rx.Var, move_up: EventHandler, move_down: EventHandler) -> list[rx.Component]:
+    """The up and down buttons of a list row (ids ``up-``/``down-<musicianId>``, named with the musician for
+    screen readers); ``row`` has ``musicianId``, ``name``, ``isFirst`` and ``isLast``. Also used by the
+    custom lists page."""
+    return [
+        rx.icon_button(
+            rx.icon(icon, size=16),
+            id=prefix + row.musicianId,
+            aria_label=T[key] + " " + row.name,
+            title=T[key],
+            disabled=at_end,
+            on_click=handler(row.musicianId),
+            size="1",
+            variant="soft",
+        )
+        for icon, prefix, key, at_end, handler in (
+            ("arrow-up", "up-", "rankings.move_up", row.isFirst, move_up),
+            ("arrow-down", "down-", "rankings.move_down", row.isLast, move_down),
+        )
+    ]
+
+
 def _row_buttons(row: rx.Var[RankRow]) -> rx.Component:
     return rx.hstack(
-        rx.icon_button(
-            rx.icon("arrow-up", size=16),
-            id="up-" + row.musicianId,
-            aria_label=T["rankings.move_up"] + " " + row.name,
-            title=T["rankings.move_up"],
-            disabled=row.isFirst,
-            on_click=S.move_up(row.musicianId),
-            size="1",
-            variant="soft",
-        ),
-        rx.icon_button(
-            rx.icon("arrow-down", size=16),
-            id="down-" + row.musicianId,
-            aria_label=T["rankings.move_down"] + " " + row.name,
-            title=T["rankings.move_down"],
-            disabled=row.isLast,
-            on_click=S.move_down(row.musicianId),
-            size="1",
-            variant="soft",
-        ),
+        *move_buttons(row, S.move_up, S.move_down),
         _remove_dialog(row),
         spacing="1",
         align="center",

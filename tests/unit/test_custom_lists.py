@@ -4,6 +4,8 @@ nothing. The need form must offer a list built here."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
@@ -202,6 +204,31 @@ def test_a_save_over_a_list_saved_meanwhile_is_refused(ref, project_id, violins)
         custom_lists.save_custom_list(ref, project_id, VIOLIN, [violins[3]], list_id, expected_version=seen)
     assert caught.value.code == "list_changed"
     assert custom_rows(ref) == before
+
+
+def test_two_saves_from_the_same_version_at_once_one_wins(ref, project_id, violins):
+    list_id = custom_lists.save_custom_list(ref, project_id, VIOLIN, violins[:2])["customListId"]
+    seen = custom_lists.position_builder(ref, project_id, VIOLIN)["list"]["version"]
+    orders = {"first": [violins[1], violins[0]], "second": [violins[2], violins[0]]}
+    outcomes: dict[str, str] = {}
+    start = threading.Barrier(2)
+
+    def save(name: str) -> None:
+        start.wait()
+        try:
+            custom_lists.save_custom_list(ref, project_id, VIOLIN, orders[name], list_id, expected_version=seen)
+            outcomes[name] = "saved"
+        except Conflict as exc:
+            outcomes[name] = exc.code
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["list_changed", "saved"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "saved")
+    assert projects.get_custom_list(ref, list_id)["musicians"] == orders[winner]
 
 
 def test_bad_input_changes_nothing(ref, project_id, violins):
