@@ -34,7 +34,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 LOAD_MS = 30_000
 # The shell's wrapper carries the UI language (``<html lang>`` stays Reflex's "en" whatever the language).
 SHELL_LANG = "xpath=//main[@id='main']/ancestor::*[@lang][1]"
-DYNAMIC_NAMES = {routes.PROJECT: "project", routes.MUSICIAN: "musician"}
+DYNAMIC_NAMES = {routes.PROJECT: "project", routes.PROJECT_LISTS: "project-lists", routes.MUSICIAN: "musician"}
 
 
 def file_name(route: str) -> str:
@@ -48,8 +48,8 @@ def staff_shots(project_id: str, musician_id: str) -> list[tuple[str, str]]:
     for spec in routes.pages(include_dev=False):
         if spec.redirect_only or spec.roles is None or not set(spec.roles) & set(routes.STAFF_ROLES):
             continue
-        path = {routes.PROJECT: routes.project(project_id), routes.MUSICIAN: routes.musician(musician_id)}.get(
-            spec.route, spec.route)
+        path = {routes.PROJECT: routes.project(project_id), routes.PROJECT_LISTS: routes.project_lists(project_id),
+                routes.MUSICIAN: routes.musician(musician_id)}.get(spec.route, spec.route)
         assert "[" not in path, f"a dynamic page this script does not know how to fill: {spec.route}"
         shots.append((file_name(spec.route), path))
     return shots

@@ -242,8 +242,20 @@ def server(tmp_path_factory) -> Iterator[Server]:
         yield running
 
 
+# `make test` runs the unit tests in a second process beside these, so the two cores are busy: an assertion
+# waits up to 10 s (Playwright's default is 5 s) before it fails. Passing assertions return as soon as they hold.
+EXPECT_TIMEOUT_MS = 10_000
+
+
 @pytest.fixture(scope="module")
 def browser():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    yield from _browser()
+
+
+def _browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
