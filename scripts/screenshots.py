@@ -57,7 +57,7 @@ def staff_shots(project_id: str, musician_id: str) -> list[tuple[str, str]]:
 
 def first_musician_id(data_dir: Path) -> str:
     from services import musicians, tenancy
-    from tests.e2e.test_admin_pages import services_on
+    from tests.e2e.conftest import services_on
 
     with services_on(data_dir):
         return musicians.list_musicians(tenancy.get_orchestra("acme"), limit=1)[0][0]["musicianId"]

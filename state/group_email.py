@@ -19,6 +19,7 @@ from services import group_email, tenancy
 from services.errors import ServiceError, ValidationError
 from stagesub_ui import routes
 from stagesub_ui.i18n import sv, translate
+from state.communication import GroupEmailRow, to_group_rows
 from state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -53,19 +54,6 @@ class FileOption:
     storageId: str = ""
     name: str = ""
     size: str = ""
-
-
-@dataclasses.dataclass
-class HistoryRow:
-    id: int = 0
-    date: str = ""
-    projectName: str = ""
-    subject: str = ""
-    message: str = ""
-    recipientCount: int = 0
-    sent: int = 0
-    failed: int = 0
-    pending: int = 0
 
 
 def error_key_for(exc: ServiceError) -> str:
@@ -118,7 +106,7 @@ class GroupEmailState(SessionState):
     sms_skipped: list[str] = []
     _log_id: int = 0
 
-    history: list[HistoryRow] = []
+    history: list[GroupEmailRow] = []  # the same rows as the communication page's group e-mail tab
 
     @rx.var
     def message_length(self) -> int:
@@ -161,7 +149,7 @@ class GroupEmailState(SessionState):
 
     async def _read_history(self, ref) -> None:
         rows = await asyncio.to_thread(group_email.group_email_history, ref)
-        self.history = [HistoryRow(**{f.name: row[f.name] for f in dataclasses.fields(HistoryRow)}) for row in rows]
+        self.history = to_group_rows(rows)
 
     @rx.event
     async def load_group_email(self):
@@ -345,5 +333,4 @@ class GroupEmailState(SessionState):
         except ServiceError:
             return
         async with self:
-            self.history = [HistoryRow(**{f.name: row[f.name] for f in dataclasses.fields(HistoryRow)})
-                            for row in rows]
+            self.history = to_group_rows(rows)

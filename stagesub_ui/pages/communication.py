@@ -131,6 +131,21 @@ def search_filter(field_id: str, label_key: str, placeholder_key: str, value: rx
     )
 
 
+def data_table(header_keys: tuple[str, ...], rows: rx.Var[list], render_row) -> rx.Component:
+    """A list page's table: one header cell per catalog key, a row per item, scrolling sideways when narrow."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(T[key]) for key in header_keys])),
+            rx.table.body(rx.foreach(rows, render_row)),
+            variant="surface",
+            size="1",
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
 # ----- messages ------------------------------------------------------------------------------------------------
 
 
@@ -212,24 +227,9 @@ def _message_row(row: rx.Var[MessageRow]) -> rx.Component:
 
 
 def messages_table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(T[key]) for key in (
-                        "communication.when", "communication.type", "communication.channel",
-                        "communication.recipient", "communication.project", "communication.status",
-                        "communication.message")],
-                ),
-            ),
-            rx.table.body(rx.foreach(S.rows, _message_row)),
-            variant="surface",
-            size="1",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
+    return data_table(("communication.when", "communication.type", "communication.channel", "communication.recipient",
+                       "communication.project", "communication.status", "communication.message"),
+                      S.rows, _message_row)
 
 
 def _meta(label_key: str, value: rx.Var, shown: rx.Var | None = None) -> rx.Component:
@@ -386,19 +386,8 @@ def group_tab() -> rx.Component:
         ),
         rx.cond(
             S.group_rows.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(T[key]) for key in (
-                        "communication.when", "communication.project", "communication.subject",
-                        "communication.recipients", "communication.status")])),
-                    rx.table.body(rx.foreach(S.group_rows, _group_row)),
-                    variant="surface",
-                    size="1",
-                    width="100%",
-                ),
-                overflow_x="auto",
-                width="100%",
-            ),
+            data_table(("communication.when", "communication.project", "communication.subject",
+                        "communication.recipients", "communication.status"), S.group_rows, _group_row),
         ),
         spacing="4",
         width="100%",

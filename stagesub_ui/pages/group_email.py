@@ -8,7 +8,8 @@ import reflex as rx
 from stagesub_ui import routes, styles
 from stagesub_ui.components.shell import staff_page
 from stagesub_ui.components.ui import error_message, message
-from state.group_email import FileOption, FilterOption, GroupEmailState, HistoryRow, ProjectOption, RecipientRow
+from state.communication import GroupEmailRow
+from state.group_email import FileOption, FilterOption, GroupEmailState, ProjectOption, RecipientRow
 from state.session import SessionState
 
 T = SessionState.t
@@ -248,7 +249,7 @@ def progress_panel() -> rx.Component:
 # ----- history --------------------------------------------------------------------------------------------------
 
 
-def _history_row(row: rx.Var[HistoryRow]) -> rx.Component:
+def _history_row(row: rx.Var[GroupEmailRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.date, white_space="nowrap"),
         rx.table.cell(row.projectName),

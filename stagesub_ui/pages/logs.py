@@ -9,7 +9,15 @@ from services.logs import LEVELS
 from stagesub_ui import routes
 from stagesub_ui.components.shell import staff_page
 from stagesub_ui.components.ui import error_message
-from stagesub_ui.pages.communication import PRE_STYLE, date_filter, labelled, pager, search_filter, select_filter
+from stagesub_ui.pages.communication import (
+    PRE_STYLE,
+    data_table,
+    date_filter,
+    labelled,
+    pager,
+    search_filter,
+    select_filter,
+)
 from state.logs import ALL, AuditRow, LogsState, SystemLogRow
 from state.session import SessionState
 
@@ -109,18 +117,8 @@ def system_tab() -> rx.Component:
         rx.cond(
             S.system_rows.length() > 0,
             rx.vstack(
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(T[key]) for key in (
-                            "logs.time", "logs.level", "logs.category", "logs.message", "logs.user")])),
-                        rx.table.body(rx.foreach(S.system_rows, _system_row)),
-                        variant="surface",
-                        size="1",
-                        width="100%",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
-                ),
+                data_table(("logs.time", "logs.level", "logs.category", "logs.message", "logs.user"),
+                           S.system_rows, _system_row),
                 pager(S.system_page, S.system_pages, S.system_total, S.system_go(-1), S.system_go(1), "system-log",
                       "logs.entries"),
                 spacing="3",
@@ -182,18 +180,8 @@ def audit_tab() -> rx.Component:
         rx.cond(
             S.audit_rows.length() > 0,
             rx.vstack(
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(T[key]) for key in (
-                            "logs.time", "logs.user", "logs.action", "logs.entity", "logs.changes")])),
-                        rx.table.body(rx.foreach(S.audit_rows, _audit_row)),
-                        variant="surface",
-                        size="1",
-                        width="100%",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
-                ),
+                data_table(("logs.time", "logs.user", "logs.action", "logs.entity", "logs.changes"),
+                           S.audit_rows, _audit_row),
                 pager(S.audit_page, S.audit_pages, S.audit_total, S.audit_go(-1), S.audit_go(1), "audit",
                       "logs.entries"),
                 spacing="3",

@@ -90,6 +90,38 @@ def _server_env(data_dir: Path, port: int) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def services_on(data_dir: Path) -> Iterator[None]:
+    """Run services in this process against a server's data directory (its SQLite files), with the settings
+    the server has; the earlier settings and engines are restored afterwards."""
+    from services import settings, tenancy
+
+    saved = {name: os.environ.get(name) for name in ("STAGESUB_ENV", "STAGESUB_DATA_DIR", "STAGESUB_DATABASE_URL")}
+    os.environ.update({"STAGESUB_ENV": "test", "STAGESUB_DATA_DIR": str(data_dir)})
+    os.environ.pop("STAGESUB_DATABASE_URL", None)
+    settings.reset_settings()
+    tenancy.dispose_all()
+    try:
+        yield
+    finally:
+        tenancy.dispose_all()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        settings.reset_settings()
+
+
+@contextlib.contextmanager
+def acme_services(server: Server) -> Iterator:
+    """``services_on`` the server's data, yielding the OrchestraRef of "acme"."""
+    from services import tenancy
+
+    with services_on(server.data_dir):
+        yield tenancy.get_orchestra("acme")
+
+
 def prepare_data(data_dir: Path) -> dict[str, str]:
     """Create everything the browser tests need in ``data_dir``; returns user name -> password.
 
@@ -100,16 +132,11 @@ def prepare_data(data_dir: Path) -> dict[str, str]:
     import sqlalchemy as sa
 
     from models.orchestra import Instrument
-    from services import auth, provisioning, settings, tenancy
+    from services import auth, provisioning, tenancy
     from services.demo import seed_demo_data
     from services.migrations import upgrade_central
 
-    saved = {name: os.environ.get(name) for name in ("STAGESUB_ENV", "STAGESUB_DATA_DIR", "STAGESUB_DATABASE_URL")}
-    os.environ.update({"STAGESUB_ENV": "test", "STAGESUB_DATA_DIR": str(data_dir)})
-    os.environ.pop("STAGESUB_DATABASE_URL", None)
-    settings.reset_settings()
-    tenancy.dispose_all()
-    try:
+    with services_on(data_dir):
         upgrade_central()
         acme = provisioning.create_orchestra(
             name="Testorkestern", subdomain="acme", contact_name="Anna Admin", contact_email="kansli@acme.test",
@@ -131,14 +158,6 @@ def prepare_data(data_dir: Path) -> dict[str, str]:
                          role="admin", orchestra_subdomain="beta")
         auth.create_user(username="root", email="root@stagesub.test", password=PASSWORDS["root"],
                          role="superadmin")
-    finally:
-        tenancy.dispose_all()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        settings.reset_settings()
     return dict(PASSWORDS)
 
 

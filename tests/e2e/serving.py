@@ -16,7 +16,7 @@ def send_demo_project(data_dir: Path, project_name: str = "Mahler 5") -> str:
     phone), through the services on the server's data directory: the pages then show real rows. Returns the
     project id."""
     from services import dispatch, outbox, project_views, tenancy
-    from tests.e2e.test_admin_pages import services_on
+    from tests.e2e.conftest import services_on
 
     with services_on(data_dir):
         acme = tenancy.get_orchestra("acme")

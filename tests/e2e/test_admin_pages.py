@@ -8,40 +8,17 @@ communication page but is sent away from the users and logs pages.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import services_on
 from tests.e2e.test_login_shell import log_in
 
 pytestmark = pytest.mark.e2e
 
 DASHBOARD_RE = re.compile(r".*/dashboard/?$")
-
-
-@contextlib.contextmanager
-def services_on(data_dir):
-    """Run services in this process against the server's data directory (as ``conftest.prepare_data`` does)."""
-    from services import settings, tenancy
-
-    saved = {name: os.environ.get(name) for name in ("STAGESUB_ENV", "STAGESUB_DATA_DIR", "STAGESUB_DATABASE_URL")}
-    os.environ.update({"STAGESUB_ENV": "test", "STAGESUB_DATA_DIR": str(data_dir)})
-    os.environ.pop("STAGESUB_DATABASE_URL", None)
-    settings.reset_settings()
-    tenancy.dispose_all()
-    try:
-        yield
-    finally:
-        tenancy.dispose_all()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        settings.reset_settings()
 
 
 @pytest.fixture(scope="module")

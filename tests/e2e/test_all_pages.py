@@ -22,9 +22,9 @@ from playwright.sync_api import expect
 
 from stagesub_ui import routes
 from stagesub_ui.i18n import CATALOGS, translate
-from tests.e2e.conftest import LOGIN_URL_RE
+from tests.e2e.conftest import LOGIN_URL_RE, services_on
 from tests.e2e.serving import loaded_mark, send_demo_project
-from tests.e2e.test_admin_pages import services_on, watch_console
+from tests.e2e.test_admin_pages import watch_console
 from tests.e2e.test_login_shell import log_in
 
 pytestmark = pytest.mark.e2e

@@ -14,9 +14,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LOGIN_URL_RE
+from tests.e2e.conftest import LOGIN_URL_RE, acme_services
 from tests.e2e.test_login_shell import log_in
-from tests.e2e.test_rankings_page import acme, choose, position_id
+from tests.e2e.test_rankings_page import choose, position_id
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def mahler(server) -> tuple[str, int]:
     from models.orchestra import Project
     from services import tenancy
 
-    with acme(server) as ref, tenancy.orchestra_session(ref) as session:
+    with acme_services(server) as ref, tenancy.orchestra_session(ref) as session:
         project = session.exec(select(Project).where(Project.name == "Mahler 5")).one()
         return project.projectId, project.weekNumber
 
@@ -38,7 +38,7 @@ def mahler(server) -> tuple[str, int]:
 def builder(server, project_id: str, position: str) -> dict:
     from services import custom_lists
 
-    with acme(server) as ref:
+    with acme_services(server) as ref:
         return custom_lists.position_builder(ref, project_id, position)
 
 
@@ -46,7 +46,7 @@ def stored_lists(server, project_id: str) -> dict[str, list[str]]:
     """positionId → the stored order (musician ids) of the project's custom list for it."""
     from services import projects
 
-    with acme(server) as ref:
+    with acme_services(server) as ref:
         return {item["positionId"]: item["musicians"] for item in projects.list_custom_lists(ref, project_id)}
 
 
@@ -153,7 +153,7 @@ def test_build_a_list_use_it_in_a_need_and_delete_another(page, server):
     expect(page.get_by_role("dialog")).to_have_count(0)
     from services import projects
 
-    with acme(server) as ref:
+    with acme_services(server) as ref:
         custom_id = projects.list_custom_lists(ref, project_id)[0]["customListId"]
         users = [n for n in projects.get_project(ref, project_id)["needs"] if n.get("customListId") == custom_id]
     assert len(users) == 1

@@ -6,9 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LOGIN_URL_RE
+from tests.e2e.conftest import LOGIN_URL_RE, services_on
 from tests.e2e.serving import send_demo_project
-from tests.e2e.test_admin_pages import services_on
 from tests.e2e.test_login_shell import log_in
 
 

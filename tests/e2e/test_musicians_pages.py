@@ -6,39 +6,16 @@ and delete a blockout, archive and restore; a musician who has answered requests
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import time
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import acme_services
 from tests.e2e.test_login_shell import log_in
 
 pytestmark = pytest.mark.e2e
-
-
-@contextlib.contextmanager
-def services_of(server):
-    """Use the services on the running server's data (SQLite files shared with it), as ``prepare_data`` does."""
-    from services import settings, tenancy
-
-    saved = {name: os.environ.get(name) for name in ("STAGESUB_ENV", "STAGESUB_DATA_DIR", "STAGESUB_DATABASE_URL")}
-    os.environ.update({"STAGESUB_ENV": "test", "STAGESUB_DATA_DIR": str(server.data_dir)})
-    os.environ.pop("STAGESUB_DATABASE_URL", None)
-    settings.reset_settings()
-    tenancy.dispose_all()
-    try:
-        yield tenancy.get_orchestra("acme")
-    finally:
-        tenancy.dispose_all()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        settings.reset_settings()
 
 
 def open_roster(page, server) -> None:
@@ -51,7 +28,7 @@ def open_roster(page, server) -> None:
 def test_search_as_you_type_narrows_the_list(page, server):
     from services import musicians, staff_views
 
-    with services_of(server) as ref:
+    with acme_services(server) as ref:
         counts = musicians.musician_counts(ref)
         instruments = staff_views.instruments_for_orchestra(ref.id)
         trumpet = next(i["instrumentId"] for i in instruments if i["name"] == "Trumpet")
@@ -186,7 +163,7 @@ def test_create_edit_blockout_archive_restore(page, server):
 def test_profile_shows_statistics_and_history(page, server):
     from services import dispatch, musicians
 
-    with services_of(server) as ref:
+    with acme_services(server) as ref:
         [project] = [p for p in dispatch_projects(ref) if p["name"] == "Mahler 5"]
         dispatch.send_project(ref, project["projectId"])
         request = dispatch.list_requests(ref, project["projectId"])[0]

@@ -8,15 +8,12 @@ checked against the database through ``services.rankings``.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LOGIN_URL_RE
+from tests.e2e.conftest import LOGIN_URL_RE, acme_services
 from tests.e2e.test_login_shell import log_in
 
 pytestmark = pytest.mark.e2e
@@ -24,32 +21,10 @@ pytestmark = pytest.mark.e2e
 CONFLICT_TEXT = "Listan ändrades av någon annan – den har laddats om"
 
 
-@contextlib.contextmanager
-def acme(server) -> Iterator:
-    """The OrchestraRef of "acme" in the server's data directory (services used from this test process)."""
-    from services import settings, tenancy
-
-    saved = {name: os.environ.get(name) for name in ("STAGESUB_ENV", "STAGESUB_DATA_DIR", "STAGESUB_DATABASE_URL")}
-    os.environ.update({"STAGESUB_ENV": "test", "STAGESUB_DATA_DIR": str(server.data_dir)})
-    os.environ.pop("STAGESUB_DATABASE_URL", None)
-    settings.reset_settings()
-    tenancy.dispose_all()
-    try:
-        yield tenancy.get_orchestra("acme")
-    finally:
-        tenancy.dispose_all()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        settings.reset_settings()
-
-
 def position_id(server, instrument: str, position: str) -> str:
     from services import staff_views
 
-    with acme(server) as ref:
+    with acme_services(server) as ref:
         for item in staff_views.instruments_for_orchestra(ref.id):
             if item["name"] == instrument:
                 return next(p["positionId"] for p in item["positions"] if p["name"] == position)
@@ -59,7 +34,7 @@ def position_id(server, instrument: str, position: str) -> str:
 def stored_list(server, position: str, list_type: str) -> dict:
     from services import rankings
 
-    with acme(server) as ref:
+    with acme_services(server) as ref:
         return rankings.position_page(ref, position, list_type)
 
 
@@ -207,7 +182,7 @@ def test_a_change_made_elsewhere_meanwhile_is_not_overwritten(page, server):
     expect(page.get_by_test_id("rank-name")).to_have_text(start)
 
     # Someone else moves the last musician to the top (the page does not know).
-    with acme(server) as ref:
+    with acme_services(server) as ref:
         shown = stored_list(server, leader, "A")["list"]
         rankings.move_musician(ref, shown["rankingListId"], shown["musicians"][-1]["musicianId"], 0,
                                shown["version"])
