@@ -218,7 +218,8 @@ def test_english_leaves_no_swedish_on_the_main_pages(page, server, data):
     forbidden = swedish_only_texts()
     assert "Översikt" in forbidden and "Rankningslistor" in forbidden
     main_pages = [routes.DASHBOARD, routes.MUSICIANS, routes.musician(data["musician_id"]), routes.INSTRUMENTS,
-                  routes.RANKINGS, routes.PROJECTS, routes.project(data["project_id"]), routes.GROUP_EMAIL,
+                  routes.RANKINGS, routes.PROJECTS, routes.project(data["project_id"]),
+                  routes.project_lists(data["project_id"]), routes.GROUP_EMAIL,
                   routes.COMMUNICATION, routes.TEMPLATES, routes.SETTINGS, routes.USERS, routes.LOGS,
                   routes.ACCOUNT]
     log_in(page, server, "acme-admin")
