@@ -42,14 +42,17 @@ def file_name(route: str) -> str:
     return DYNAMIC_NAMES.get(route) or route.strip("/").replace("/", "-")
 
 
-def staff_shots(project_id: str, musician_id: str) -> list[tuple[str, str]]:
+def staff_shots(project_id: str, musician_id: str, position_id: str) -> list[tuple[str, str]]:
     """(file name, path) of every staff page this installation has, developer pages left out."""
     shots = []
     for spec in routes.pages(include_dev=False):
         if spec.redirect_only or spec.roles is None or not set(spec.roles) & set(routes.STAFF_ROLES):
             continue
-        path = {routes.PROJECT: routes.project(project_id), routes.PROJECT_LISTS: routes.project_lists(project_id),
-                routes.MUSICIAN: routes.musician(musician_id)}.get(spec.route, spec.route)
+        path = {
+            routes.PROJECT: routes.project(project_id),
+            routes.PROJECT_LISTS: f"{routes.project_lists(project_id)}?position={position_id}",  # builder open
+            routes.MUSICIAN: routes.musician(musician_id),
+        }.get(spec.route, spec.route)
         assert "[" not in path, f"a dynamic page this script does not know how to fill: {spec.route}"
         shots.append((file_name(spec.route), path))
     return shots
@@ -61,6 +64,17 @@ def first_musician_id(data_dir: Path) -> str:
 
     with services_on(data_dir):
         return musicians.list_musicians(tenancy.get_orchestra("acme"), limit=1)[0][0]["musicianId"]
+
+
+def first_violin_position(data_dir: Path) -> str:
+    """The first violin position's id: the custom lists page is shown with its builder open."""
+    from services import staff_views, tenancy
+    from tests.e2e.conftest import services_on
+
+    with services_on(data_dir):
+        instruments = staff_views.instruments_for_orchestra(tenancy.get_orchestra("acme").id)
+    violin = next(item for item in instruments if item["name"] == "Violin")
+    return violin["positions"][0]["positionId"]
 
 
 def shoot(page, name: str) -> Path:
@@ -93,7 +107,7 @@ def main() -> int:
         page.locator("#login-submit").click()
         page.wait_for_url(f"**{routes.DASHBOARD}**", timeout=LOAD_MS)
 
-        for name, path in staff_shots(project_id, musician_id):
+        for name, path in staff_shots(project_id, musician_id, first_violin_position(server.data_dir)):
             page.goto(server.url(path, "acme"))
             expect(page.locator("h1")).to_be_visible(timeout=LOAD_MS)
             expect(page.locator(SHELL_LANG)).to_have_attribute("lang", "sv")

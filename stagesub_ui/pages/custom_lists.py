@@ -245,7 +245,7 @@ def _source_name(source: rx.Var[SourceList]) -> rx.Var:
 def _source_item(source: rx.Var[SourceList]) -> rx.Component:
     return rx.el.li(
         rx.vstack(
-            rx.text(_source_name(source), weight="medium", data_testid="source-name"),
+            rx.text(_source_name(source), weight="medium", white_space="nowrap", data_testid="source-name"),
             rx.text(source.count, " ", T["rankings.count"], size="1", color_scheme="gray"),
             rx.cond(source.skipped > 0,
                     rx.text(source.skipped, " ", T["custom_lists.skipped"], size="1", color_scheme="gray")),
@@ -262,7 +262,7 @@ def _source_item(source: rx.Var[SourceList]) -> rx.Component:
             data_testid="copy-order",
         ),
         data_testid="source-row",
-        style=POOL_ROW_STYLE,
+        style={**POOL_ROW_STYLE, "flex_wrap": "wrap"},  # the button goes below the name in a narrow column
     )
 
 
