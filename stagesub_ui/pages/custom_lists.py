@@ -11,7 +11,7 @@ import reflex as rx
 from stagesub_ui import routes, styles
 from stagesub_ui.components.shell import staff_page
 from stagesub_ui.components.ui import error_message, message
-from stagesub_ui.pages.rankings import ALLOW_DROP, LIST_STYLE, ROW_STYLE, draggable_item, move_buttons
+from stagesub_ui.pages.rankings import LIST_STYLE, draggable_row, move_buttons
 from state.custom_lists import BuilderRow, CustomListRow, CustomListsState, Person, SourceList
 from state.rankings import InstrumentOption, PositionOption
 from state.session import SessionState
@@ -307,28 +307,7 @@ def _row_buttons(row: rx.Var[BuilderRow]) -> rx.Component:
 
 
 def _builder_row(row: rx.Var[BuilderRow]) -> rx.Component:
-    is_target = (S.drop_target == row.musicianId) & (S.dragging != row.musicianId)
-    return draggable_item(
-        rx.icon("grip-vertical", size=16, color=rx.color("gray", 9), aria_hidden="true"),
-        rx.text(row.rank, ".", weight="bold", width="2rem", text_align="right", data_testid="rank-number"),
-        _name_and_email(row, "rank-name"),
-        _badges(row),
-        _row_buttons(row),
-        key=row.musicianId,
-        draggable=True,
-        on_drag_start=S.drag_start(row.musicianId),
-        on_drag_enter=S.drag_enter(row.musicianId),
-        on_drag_over=ALLOW_DROP,
-        on_drop=S.drop_on(row.musicianId).prevent_default,
-        on_drag_end=S.drag_end,
-        data_testid="rank-row",
-        data_musician=row.musicianId,
-        style={
-            **ROW_STYLE,
-            "opacity": rx.cond(S.dragging == row.musicianId, "0.5", "1"),
-            "border": rx.cond(is_target, f"2px dashed {rx.color(styles.ACCENT, 9)}", styles.BORDER),
-        },
-    )
+    return draggable_row(row, S, _name_and_email(row, "rank-name"), _badges(row), _row_buttons(row))
 
 
 def list_column() -> rx.Component:

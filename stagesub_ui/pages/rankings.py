@@ -172,11 +172,35 @@ def _remove_dialog(row: rx.Var[RankRow]) -> rx.Component:
     )
 
 
-def _rank_row(row: rx.Var[RankRow]) -> rx.Component:
-    is_target = (S.drop_target == row.musicianId) & (S.dragging != row.musicianId)
+def draggable_row(row: rx.Var, state: type[rx.State], *children: rx.Component) -> rx.Component:
+    """A list row (``<li>``) that can be dragged onto another row's place: grip, rank number, then
+    ``children``. ``state`` has ``dragging``, ``drop_target`` and the handlers ``drag_start``, ``drag_enter``,
+    ``drop_on`` and ``drag_end``. Also used by the custom lists page."""
+    is_target = (state.drop_target == row.musicianId) & (state.dragging != row.musicianId)
     return draggable_item(
         rx.icon("grip-vertical", size=16, color=rx.color("gray", 9), aria_hidden="true"),
         rx.text(row.rank, ".", weight="bold", width="2rem", text_align="right", data_testid="rank-number"),
+        *children,
+        key=row.musicianId,
+        draggable=True,
+        on_drag_start=state.drag_start(row.musicianId),
+        on_drag_enter=state.drag_enter(row.musicianId),
+        on_drag_over=ALLOW_DROP,
+        on_drop=state.drop_on(row.musicianId).prevent_default,
+        on_drag_end=state.drag_end,
+        data_testid="rank-row",
+        data_musician=row.musicianId,
+        style={
+            **ROW_STYLE,
+            "opacity": rx.cond(state.dragging == row.musicianId, "0.5", "1"),
+            "border": rx.cond(is_target, f"2px dashed {rx.color(styles.ACCENT, 9)}", styles.BORDER),
+        },
+    )
+
+
+def _rank_row(row: rx.Var[RankRow]) -> rx.Component:
+    return draggable_row(
+        row, S,
         rx.vstack(
             rx.text(row.name, weight="medium", data_testid="rank-name"),
             rx.text(row.email, size="1", color_scheme="gray"),
@@ -191,20 +215,6 @@ def _rank_row(row: rx.Var[RankRow]) -> rx.Component:
             spacing="1",
         ),
         _row_buttons(row),
-        key=row.musicianId,
-        draggable=True,
-        on_drag_start=S.drag_start(row.musicianId),
-        on_drag_enter=S.drag_enter(row.musicianId),
-        on_drag_over=ALLOW_DROP,
-        on_drop=S.drop_on(row.musicianId).prevent_default,
-        on_drag_end=S.drag_end,
-        data_testid="rank-row",
-        data_musician=row.musicianId,
-        style={
-            **ROW_STYLE,
-            "opacity": rx.cond(S.dragging == row.musicianId, "0.5", "1"),
-            "border": rx.cond(is_target, f"2px dashed {rx.color(styles.ACCENT, 9)}", styles.BORDER),
-        },
     )
 
 
