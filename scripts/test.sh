@@ -112,7 +112,8 @@ export STAGESUB_TEST_PG_SERVER_URL="$PG_SERVER_URL"
 
 # Two pytest processes side by side on the two cores: the unit tests in one, the PostgreSQL and browser tests
 # (which wait on servers and the browser much of the time) in the other; the unit tests' report follows the
-# other's. The status is the first failure's. TEST_PROCESSES=1 runs every tier in one process instead.
+# other's. The unit tests run at a lower CPU priority (nice) so the servers and browser the other tests wait on
+# are never starved by them. The status is the first failure's. TEST_PROCESSES=1 runs every tier in one process instead.
 # Extra arguments go to both; a process whose tier has nothing selected (exit 5) is not a failure on its own.
 unit=() rest=()
 [ -d tests/unit ] && unit=(tests/unit)
@@ -128,7 +129,7 @@ if [ "${TEST_PROCESSES:-2}" = 1 ] || [ ${#unit[@]} -eq 0 ] || [ ${#rest[@]} -eq 
   status=$?
 else
   unit_log="$(mktemp)"
-  run_pytest "${unit[@]}" "$@" >"$unit_log" 2>&1 &
+  nice -n 10 python -m pytest -p no:cacheprovider "${unit[@]}" "$@" >"$unit_log" 2>&1 &
   UNIT_PID=$!
   log "unit tests running beside the others (pid $UNIT_PID); their report follows"
   run_pytest "${rest[@]}" "$@"

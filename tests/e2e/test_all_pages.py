@@ -225,6 +225,7 @@ def test_english_leaves_no_swedish_on_the_main_pages(page, server, data):
     log_in(page, server, "acme-admin")
     expect(page).to_have_url(DASHBOARD_RE)
     page.goto(server.url(routes.ACCOUNT, "acme"))
+    expect(page.locator("main")).to_contain_text("admin@acme.test")  # on_load ran: the button is live
     page.locator("#account-lang-en").click()
     expect(page.locator("h1")).to_have_text(translate("account.title", "en"))
     problems: dict[str, list[str]] = {}
@@ -249,6 +250,7 @@ def test_english_leaves_no_swedish_on_the_main_pages(page, server, data):
     finally:
         # The language is remembered for the account: the other tests of this module expect Swedish.
         page.goto(server.url(routes.ACCOUNT, "acme"))
+        expect(page.locator("main")).to_contain_text("admin@acme.test")
         page.locator("#account-lang-sv").click()
         expect(page.locator("h1")).to_have_text(translate("account.title", "sv"))
     assert problems == {}, problems

@@ -192,6 +192,7 @@ def test_build_a_list_use_it_in_a_need_and_delete_another(page, server):
     confirm = page.get_by_role("alertdialog")
     expect(confirm).to_contain_text("Ta bort listan?")
     confirm.get_by_role("button", name="Avbryt").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
     expect(page.get_by_test_id("custom-list-row")).to_have_count(2)
     viola_row.get_by_test_id("delete-list").click()
     page.get_by_role("alertdialog").get_by_test_id("confirm-delete").click()

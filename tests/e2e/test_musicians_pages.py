@@ -99,6 +99,7 @@ def test_create_edit_blockout_archive_restore(page, server):
     dialog.get_by_role("button", name="Skapa musiker").click()
 
     expect(page).to_have_url(re.compile(r".*/musicians/MUS\d+/?$"))
+    expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_role("heading", level=1, name="Greta Gustavsson")).to_be_visible()
     expect(page.get_by_test_id("qualification")).to_have_text("Violin: Tutti violin 1")
     expect(page.locator("main")).to_contain_text("Engelska")
@@ -135,9 +136,11 @@ def test_create_edit_blockout_archive_restore(page, server):
     confirm = page.get_by_role("alertdialog")
     expect(confirm).to_contain_text("Ta bort spärrperioden?")
     confirm.get_by_role("button", name="Avbryt").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
     expect(blockouts).to_have_count(1)
     blockouts.first.get_by_role("button", name="Ta bort spärrperioden").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Ta bort spärrperioden").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
     expect(page.get_by_test_id("blockouts-empty")).to_be_visible()
 
     # Archive (confirmed), then restore (confirmed).

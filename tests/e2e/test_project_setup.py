@@ -41,6 +41,9 @@ def _choose_position(dialog, label: str) -> None:
 
 
 def _add_need(page, label: str, strategy: str, quantity: str) -> None:
+    # While a dialog is still closing the page behind it is hidden from the accessibility tree, and the
+    # button name below would find the closing dialog's own submit button instead.
+    expect(page.get_by_role("dialog")).to_have_count(0)
     page.get_by_role("button", name="Lägg till behov").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Nytt behov")
@@ -79,6 +82,7 @@ def test_create_project_add_needs_send_and_follow_the_answers(page, server, brow
     dialog.get_by_label("Konsertinformation").fill("Lördag 18.30, Stora salen")
     dialog.get_by_role("button", name="Skapa projekt").click()
     expect(page).to_have_url(re.compile(r".*/projects/PROJ\d+/?$"))
+    expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.locator("h1")).to_have_text("Vårens kammarkonsert")
     expect(page.get_by_text("2027-03-10 18:30")).to_be_visible()
     expect(page.get_by_text("Lördag 18.30, Stora salen")).to_be_visible()
@@ -104,6 +108,7 @@ def test_create_project_add_needs_send_and_follow_the_answers(page, server, brow
     dialog.get_by_role("button", name="Lägg till behov").click()
     expect(dialog.locator("#need-quantity-error")).to_contain_text("Listan räcker inte")
     dialog.get_by_role("button", name="Avbryt", exact=True).click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_test_id("needs-empty")).to_be_visible()
 
     # Two needs.
@@ -119,6 +124,7 @@ def test_create_project_add_needs_send_and_follow_the_answers(page, server, brow
     expect(page.get_by_test_id("preview-need")).to_have_count(2)
     page.locator("#send-requests").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Skicka", exact=True).click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
     expect(page.locator("#send-result")).to_contain_text("Antal skickade förfrågningar: 3")
     expect(page.get_by_test_id("request-row")).to_have_count(3)
     expect(page.locator("#delete-project")).to_be_disabled()
@@ -130,6 +136,7 @@ def test_create_project_add_needs_send_and_follow_the_answers(page, server, brow
     expect(dialog.get_by_test_id("need-locked-note")).to_contain_text("bara antalet kan ändras")
     expect(dialog.locator("#need-requestStrategy")).to_be_disabled()
     dialog.get_by_role("button", name="Avbryt", exact=True).click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
 
     # The flautist's response link, from the simulated outbox.
     outbox_page = page.context.new_page()
@@ -200,6 +207,7 @@ def test_cancel_a_need_and_delete_a_project_without_requests(page, server):
 
     need.get_by_test_id("cancel-need").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Avbryt behovet").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
     expect(need).to_contain_text("Avbruten")
     expect(need.get_by_test_id("cancel-need")).to_have_count(0)
 
@@ -225,6 +233,7 @@ def test_one_need_added_to_several_positions_at_once(page, server):
     dialog.get_by_label("Startdatum").fill("2027-06-02")
     dialog.get_by_role("button", name="Skapa projekt").click()
     expect(page).to_have_url(re.compile(r".*/projects/PROJ\d+/?$"))
+    expect(page.get_by_role("dialog")).to_have_count(0)
 
     page.get_by_role("button", name="Lägg till behov").click()
     dialog = page.get_by_role("dialog")

@@ -159,6 +159,7 @@ def test_reorder_with_the_keyboard_and_remove_one(page, server):
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text(first)
     dialog.get_by_role("button", name="Avbryt").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
     expect(page.get_by_test_id("rank-name")).to_have_text(expected)
     page.get_by_role("button", name=f"Ta bort från listan: {first}").click()
     page.get_by_role("alertdialog").get_by_test_id("confirm-remove").click()
