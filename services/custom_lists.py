@@ -10,9 +10,11 @@ module adds what the page needs around them:
   instruments and positions to choose from;
 * ``position_builder``: for one position, the project's list for it (opened for editing) or none yet, the pool
   of musicians who may be put on it (qualified, active, not archived) and the lists whose order can be copied
-  (the position's standard A/B/C lists, and other custom lists of the position in this project, if any);
-* ``save_custom_list``: create the list with the page's order, or replace the order of the one opened; an empty
-  list is refused, and so is a save over a list that someone else saved after the page read it;
+  (the position's standard A/B/C lists, other custom lists of the position in this project, if any, and the
+  position's lists in other projects that were saved as templates);
+* ``save_custom_list``: create the list with the page's order, or replace the order of the one opened, and mark
+  it as a template under a name or not; an empty list is refused, and so is a save over a list that someone else
+  saved after the page read it;
 * ``delete_custom_list``: delete a list no open need uses.
 
 Every function takes an ``OrchestraRef`` and public ids and returns plain dicts, like ``services.rankings``.
@@ -104,9 +106,10 @@ def _person(musician_id: str, first: str, last: str, email: str, local: bool, ac
             "isActive": bool(active)}
 
 
-def _version(custom_list_id: str, musician_ids: Sequence[str]) -> str:
-    """A short hash of a list's order as the page showed it (its non-archived musicians in rank order)."""
-    text = custom_list_id + "\n" + ",".join(musician_ids)
+def _version(custom: CustomRankingList, musician_ids: Sequence[str]) -> str:
+    """A short hash of a list as the page showed it: its order (non-archived musicians in rank order) and its
+    template name."""
+    text = "\n".join((custom.customListId, ",".join(musician_ids), projects.template_label(custom) or ""))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -118,7 +121,8 @@ def project_lists(ref: tenancy.OrchestraRef, project_id: str) -> dict:
     position order, and the instruments (not archived) with their positions.
 
     Each list: ``customListId, name, positionId, positionName, instrumentName, count`` (non-archived musicians
-    on it) and ``usedBy`` (the open need that uses it, "" if none). 404 ``project_not_found``.
+    on it), ``usedBy`` (the open need that uses it, "" if none) and ``templateName`` ("" unless the list is saved
+    as a template). 404 ``project_not_found``.
     """
     with tenancy.orchestra_session(ref) as session:
         project = _project(session, project_id)
@@ -139,7 +143,8 @@ def project_lists(ref: tenancy.OrchestraRef, project_id: str) -> dict:
             "lists": [
                 {"customListId": custom.customListId, "name": custom.name, "positionId": position_id,
                  "positionName": position_name, "instrumentName": instrument_name,
-                 "count": len(orders[custom.id]), "usedBy": users.get(custom.id, "")}
+                 "count": len(orders[custom.id]), "usedBy": users.get(custom.id, ""),
+                 "templateName": projects.template_label(custom) or ""}
                 for custom, position_id, position_name, instrument_name in rows
             ],
             "instruments": [
@@ -180,8 +185,9 @@ def _list_people(session: Session, custom: CustomRankingList) -> list[dict]:
 
 def _sources(session: Session, project: Project, position: Position, opened: CustomRankingList | None,
              pool_ids: set[str]) -> list[dict]:
-    """The lists whose order the page can copy: the position's standard lists (A, B, C), then the project's
-    other custom lists of the position. ``musicianIds`` holds only who may be put on the new list (the pool),
+    """The lists whose order the page can copy: the position's standard lists (A, B, C), the project's other
+    custom lists of the position, then the position's lists in other projects saved as templates (by template
+    name; ``project`` names their project). ``musicianIds`` holds only who may be put on the new list (the pool),
     in the list's order; ``skipped`` counts the rest (inactive, or no longer qualified)."""
     standard = list(session.exec(
         select(RankingList).where(RankingList.positionId == position.id).order_by(RankingList.listType)).all())
@@ -190,26 +196,37 @@ def _sources(session: Session, project: Project, position: Position, opened: Cus
                                         CustomRankingList.positionId == position.id,
                                         CustomRankingList.id != (opened.id if opened else -1))
         .order_by(CustomRankingList.id)).all())
+    templates = session.execute(
+        sa.select(CustomRankingList, Project.name)
+        .join(Project, Project.id == CustomRankingList.projectId)
+        .where(CustomRankingList.positionId == position.id, CustomRankingList.isTemplate == sa.true(),
+               CustomRankingList.projectId != project.id)
+    ).all()
+    templates = sorted(templates, key=lambda row: (swedish_sort_key(projects.template_label(row[0])), row[0].id))
     standard_orders = ordered_musician_ids(session, Ranking, Ranking.__table__.c.listId, [rl.id for rl in standard])
     custom_orders = ordered_musician_ids(session, CustomRanking, CustomRanking.__table__.c.customListId,
-                                         [c.id for c in others])
+                                         [c.id for c in others] + [c.id for c, _ in templates])
 
-    def source(key: str, kind: str, name: str, order: list[str]) -> dict:
+    def source(key: str, kind: str, name: str, order: list[str], project_name: str = "") -> dict:
         usable = [m for m in order if m in pool_ids]
-        return {"key": key, "kind": kind, "name": name, "musicianIds": usable, "skipped": len(order) - len(usable)}
+        return {"key": key, "kind": kind, "name": name, "project": project_name, "musicianIds": usable,
+                "skipped": len(order) - len(usable)}
 
     return ([source(f"list:{rl.rankingListId}", "standard", rl.listType, standard_orders[rl.id]) for rl in standard]
-            + [source(f"custom:{c.customListId}", "custom", c.name, custom_orders[c.id]) for c in others])
+            + [source(f"custom:{c.customListId}", "custom", c.name, custom_orders[c.id]) for c in others]
+            + [source(f"custom:{c.customListId}", "template", projects.template_label(c), custom_orders[c.id],
+                      project_name) for c, project_name in templates])
 
 
 def position_builder(ref: tenancy.OrchestraRef, project_id: str, position_id: str) -> dict:
     """What the builder shows for one position of the project.
 
     ``positionId, positionName, instrumentName``; ``list``: the project's custom list for the position
-    (``customListId, name, usedBy, version, musicians``) or None when there is none yet; ``newName``: the name
-    a new list gets; ``pool``: everyone who may be put on the list (each ``musicianId, name, email,
-    localResidence, isActive``); ``sources``: the lists to copy from (``key, kind, name, musicianIds,
-    skipped``). 404 ``project_not_found`` / ``position_not_found``.
+    (``customListId, name, templateName`` ("" when not a template)``, usedBy, version, musicians``) or None when
+    there is none yet; ``newName``: the name a new list gets; ``pool``: everyone who may be put on the list (each
+    ``musicianId, name, email, localResidence, isActive``); ``sources``: the lists to copy from (``key, kind``
+    (standard, custom, template)``, name, project, musicianIds, skipped``). 404 ``project_not_found`` /
+    ``position_not_found``.
     """
     with tenancy.orchestra_session(ref) as session:
         project = _project(session, project_id)
@@ -227,8 +244,9 @@ def position_builder(ref: tenancy.OrchestraRef, project_id: str, position_id: st
             people = _list_people(session, opened)
             current = {
                 "customListId": opened.customListId, "name": opened.name,
+                "templateName": projects.template_label(opened) or "",
                 "usedBy": _open_users(session, [opened.id]).get(opened.id, ""),
-                "version": _version(opened.customListId, [p["musicianId"] for p in people]),
+                "version": _version(opened, [p["musicianId"] for p in people]),
                 "musicians": people,
             }
         return {
@@ -239,17 +257,20 @@ def position_builder(ref: tenancy.OrchestraRef, project_id: str, position_id: st
 
 
 def save_custom_list(ref: tenancy.OrchestraRef, project_id: str, position_id: str, musician_ids: Sequence[str],
-                     custom_list_id: str | None = None, *, expected_version: str | None = None) -> dict:
+                     custom_list_id: str | None = None, *, expected_version: str | None = None,
+                     template_name: str | None = None) -> dict:
     """Save the builder's list: create the project's list for the position with ``musician_ids`` in that order
     (``projects.create_custom_list``), or, with ``custom_list_id``, replace that list's order
-    (``projects.replace_custom_order``). Returns the saved list (``projects``' custom list dict).
+    (``projects.replace_custom_order``). ``template_name`` saves it as a template under that name; None saves it
+    as no template (a template mark it had is taken off). Returns the saved list (``projects``' custom list dict).
 
     Refused, writing nothing: an empty list (422 ``empty_list``); musicians who may not be on it (422
     ``invalid_order``); a second list for the position (409 ``custom_list_exists``); a ``custom_list_id`` of
     another project or position (404 ``custom_list_not_found``); and, with ``expected_version`` (the
     ``version`` of ``position_builder``), a list whose order was saved by someone else since (409
-    ``list_changed``). That last check is made under the project's lock in the transaction that writes, so of two
-    saves from the same version exactly one wins.
+    ``list_changed``); a template name that is blank or longer than 100 characters (422
+    ``invalid_template_name``). The version check is made under the project's lock in the transaction that
+    writes, so of two saves from the same version exactly one wins.
     """
     if not isinstance(musician_ids, (list, tuple)):
         raise ValidationError("invalid_order", "musicianIds must be a list of musicianIds.",
@@ -257,20 +278,22 @@ def save_custom_list(ref: tenancy.OrchestraRef, project_id: str, position_id: st
     if not musician_ids:
         raise ValidationError("empty_list", "Add at least one musician to the list before saving it.",
                               {"musicianIds": "at least one"})
+    template_name = projects.clean_template_name(template_name)
     if not custom_list_id:
-        return projects.create_custom_list(ref, project_id, position_id, list(musician_ids))
+        return projects.create_custom_list(ref, project_id, position_id, list(musician_ids), template_name)
     current = projects.get_custom_list(ref, custom_list_id)
     if current["projectId"] != project_id or current["positionId"] != position_id:
         raise NotFound("custom_list_not_found",
                        f"The custom list {custom_list_id} is not the list of {position_id} in {project_id}.")
 
-    def unchanged(_custom_list: CustomRankingList, order: list[str]) -> None:
-        if expected_version is not None and _version(custom_list_id, order) != expected_version:
+    def unchanged(custom: CustomRankingList, order: list[str]) -> None:
+        if expected_version is not None and _version(custom, order) != expected_version:
             raise Conflict("list_changed", f"The custom list {custom_list_id} was saved by someone else after "
                            "you opened it; nothing was saved. Open it again and redo your change.")
 
     # The version is compared under the project's lock, in the transaction that writes the new order.
-    return projects.replace_custom_order(ref, custom_list_id, list(musician_ids), check=unchanged)
+    return projects.replace_custom_order(ref, custom_list_id, list(musician_ids), check=unchanged,
+                                         template_name=template_name)
 
 
 def delete_custom_list(ref: tenancy.OrchestraRef, custom_list_id: str, *, project_id: str | None = None) -> dict:

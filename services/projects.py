@@ -643,10 +643,40 @@ def resume_project(ref: tenancy.OrchestraRef, project_id: str) -> dict:
 # ----- custom ranking lists ----------------------------------------------------------------------------------
 
 
+TEMPLATE_NAME_MAX = 100
+KEEP_TEMPLATE = object()  # ``replace_custom_order``: leave the list's template mark as it is
+
+
+def template_label(custom: CustomRankingList) -> str | None:
+    """The name a list saved as a template goes by (its ``templateName``, else its own name); None when the list
+    is not a template."""
+    if not custom.isTemplate:
+        return None
+    return (custom.templateName or "").strip() or custom.name
+
+
+def clean_template_name(value: Any) -> str | None:
+    """``templateName`` from a request: None (not a template) or a trimmed name of 1–100 characters; anything else
+    is refused (422 ``invalid_template_name``)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > TEMPLATE_NAME_MAX:
+        raise ValidationError("invalid_template_name",
+                              f"templateName must be a name of 1–{TEMPLATE_NAME_MAX} characters, or null.",
+                              {"templateName": f"1–{TEMPLATE_NAME_MAX} characters"})
+    return value.strip()
+
+
+def _mark_template(custom: CustomRankingList, template_name: str | None) -> None:
+    custom.isTemplate = template_name is not None
+    custom.templateName = template_name
+
+
 def _custom_dict(custom: CustomRankingList, project_id: str, position_id: str, musicians: list[str]) -> dict:
     return {
         "customListId": custom.customListId, "projectId": project_id, "positionId": position_id,
-        "name": custom.name, "musicians": musicians, "createdAt": custom.createdAt, "updatedAt": custom.updatedAt,
+        "name": custom.name, "templateName": template_label(custom), "musicians": musicians,
+        "createdAt": custom.createdAt, "updatedAt": custom.updatedAt,
     }
 
 
@@ -672,10 +702,13 @@ def _custom_order_writer(custom: CustomRankingList):
 
 
 def create_custom_list(ref: tenancy.OrchestraRef, project_id: str, position_id: Any,
-                       musician_ids: Sequence[str] = ()) -> dict:
-    """A one-off list for this project and position, named "V. <week> <project name>" (one per pair)."""
+                       musician_ids: Sequence[str] = (), template_name: Any = None) -> dict:
+    """A one-off list for this project and position, named "V. <week> <project name>" (one per pair). With
+    ``template_name`` it is also saved as a template: its order can then be copied for the same position in
+    other projects (ORIGINAL_BEHAVIOUR.md §5.4, "save as template")."""
     if not isinstance(position_id, str) or not position_id.strip():
         raise ValidationError("invalid_custom_list", "positionId is required.", {"positionId": "required"})
+    template_name = clean_template_name(template_name)
 
     def work(session: Session) -> dict:
         project = _project(session, project_id, lock=True)
@@ -693,6 +726,7 @@ def create_custom_list(ref: tenancy.OrchestraRef, project_id: str, position_id: 
         custom = CustomRankingList(customListId=next_id(session, "customList"), projectId=project.id,
                                    positionId=position.id, name=f"V. {project.weekNumber} {project.name}",
                                    createdAt=now, updatedAt=now)
+        _mark_template(custom, template_name)
         session.add(custom)
         session.flush()
         write_order(session, CustomRanking, CustomRanking.__table__.c.customListId, custom.id,
@@ -721,11 +755,15 @@ def get_custom_list(ref: tenancy.OrchestraRef, custom_list_id: str) -> dict:
 
 
 def replace_custom_order(ref: tenancy.OrchestraRef, custom_list_id: str, musician_ids: Sequence[str], *,
-                         check: Callable[[CustomRankingList, list[str]], None] | None = None) -> dict:
-    """Replace a custom list's order (same rules as the standard lists).
+                         check: Callable[[CustomRankingList, list[str]], None] | None = None,
+                         template_name: Any = KEEP_TEMPLATE) -> dict:
+    """Replace a custom list's order (same rules as the standard lists); with ``template_name`` (a name, or None
+    for "not a template") its template mark is set in the same transaction.
 
     ``check(list, current order)`` runs under the project's lock before anything is written; it may raise to
     refuse (the staff page refuses a save over an order someone else saved after the page read it)."""
+    if template_name is not KEEP_TEMPLATE:
+        template_name = clean_template_name(template_name)
 
     def work(session: Session) -> dict:
         custom = _custom(session, custom_list_id)
@@ -737,6 +775,8 @@ def replace_custom_order(ref: tenancy.OrchestraRef, custom_list_id: str, musicia
         musicians = check_candidates(session, position, musician_ids)
         write_order(session, CustomRanking, CustomRanking.__table__.c.customListId, custom.id,
                     [m.id for m in musicians], _custom_order_writer(custom))
+        if template_name is not KEEP_TEMPLATE:
+            _mark_template(custom, template_name)
         custom.updatedAt = clock.now()
         session.add(custom)
         return _custom_dict(custom, session.get(Project, custom.projectId).projectId, position.positionId,

@@ -4,7 +4,8 @@ The page lists the project's custom lists and builds one: choose instrument → 
 that position opens for editing, or a new one is started. The list is put together in the browser's state (add
 from the qualified pool, copy the order of another list, move with the arrow buttons or by drag and drop,
 remove) and written only by "Spara" (``services.custom_lists.save_custom_list``: create, or replace the order
-of the opened list, refused when someone else saved it after it was opened). Deleting asks for confirmation and
+of the opened list, refused when someone else saved it after it was opened; "Spara även som mall" with a name
+saves it as a template too, which the same position in other projects can copy). Deleting asks for confirmation and
 is refused while a need uses the list.
 
 Like every page state it inherits ``SessionState``: each handler that reads or writes re-checks the session
@@ -23,6 +24,7 @@ import reflex as rx
 
 from services import custom_lists, tenancy
 from services.errors import Conflict, ServiceError
+from services.projects import TEMPLATE_NAME_MAX
 from stagesub_ui import routes
 from stagesub_ui.i18n import sv, translate
 from state.rankings import InstrumentOption, PositionOption, matches, to_instruments
@@ -31,6 +33,7 @@ from state.session import SessionState
 log = logging.getLogger(__name__)
 
 REFOCUS_DELAY_MS = 80
+TEMPLATE_NAME_INPUT_MAX = 200  # what the field keeps; the service refuses more than 100 characters, with a message
 # Conflicts after which the page reloads the position (the list on screen is no longer what is stored).
 RELOADING_CONFLICTS = ("list_changed", "custom_list_exists", "concurrent_change")
 
@@ -73,6 +76,7 @@ class CustomListRow:
     instrumentName: str = ""
     count: int = 0
     usedBy: str = ""
+    templateName: str = ""
 
 
 @dataclasses.dataclass
@@ -98,8 +102,9 @@ class SourceList:
     """A list whose order can be copied (its musician ids are kept server-side, in ``_source_orders``)."""
 
     key: str = ""
-    kind: str = ""  # "standard" (A, B, C) or "custom"
+    kind: str = ""  # "standard" (A, B, C), "custom" (of this project) or "template" (of another project)
     name: str = ""
+    project: str = ""  # a template's project
     count: int = 0
     skipped: int = 0
 
@@ -132,6 +137,9 @@ class CustomListsState(SessionState):
     used_by: str = ""
     rows: list[BuilderRow] = []
     dirty: bool = False  # the list on screen differs from the stored one
+    as_template: bool = False  # "Spara även som mall"
+    template_name: str = ""
+    template_error: str = ""  # a catalog key, shown at the template name field
     _version: str = ""
     _known: dict[str, dict] = {}  # musician id -> Person fields, for everyone the builder has shown
 
@@ -237,6 +245,7 @@ class CustomListsState(SessionState):
         self.rows, self.pool, self.sources = [], [], []
         self._known, self._source_orders, self._version = {}, {}, ""
         self.pool_query, self.dirty = "", False
+        self.as_template, self.template_name, self.template_error = False, "", ""
         self.dragging = self.drop_target = ""
 
     def _show_builder(self, view: dict) -> None:
@@ -250,11 +259,13 @@ class CustomListsState(SessionState):
             known |= {p.musicianId: dataclasses.asdict(p) for p in to_people(stored["musicians"])}
             self.custom_list_id, self.list_name = stored["customListId"], stored["name"]
             self.used_by, self._version = stored["usedBy"], stored["version"]
+            self.template_name = stored["templateName"]
+            self.as_template = bool(stored["templateName"])
         else:
             self.list_name = view["newName"]
         self._known = known
-        self.sources = [SourceList(key=s["key"], kind=s["kind"], name=s["name"], count=len(s["musicianIds"]),
-                                   skipped=s["skipped"]) for s in view["sources"]]
+        self.sources = [SourceList(key=s["key"], kind=s["kind"], name=s["name"], project=s["project"],
+                                   count=len(s["musicianIds"]), skipped=s["skipped"]) for s in view["sources"]]
         self._source_orders = {s["key"]: list(s["musicianIds"]) for s in view["sources"]}
         self._set_rows([m["musicianId"] for m in stored["musicians"]] if stored else [])
         self.position_loaded = True
@@ -465,6 +476,20 @@ class CustomListsState(SessionState):
         return None
 
     @rx.event
+    def set_as_template(self, checked: bool):
+        """"Spara även som mall": written with the list by "Spara"."""
+        self.as_template = bool(checked)
+        self.template_error = ""
+        self.dirty, self.save_status = True, ""
+        return _focus_script("template-name", only_if_lost=False) if self.as_template else None
+
+    @rx.event
+    def set_template_name(self, value: str):
+        self.template_name = str(value)[:TEMPLATE_NAME_INPUT_MAX]
+        self.template_error = ""
+        self.dirty, self.save_status = True, ""
+
+    @rx.event
     def clear_rows(self):
         """"Töm": start the list over (nothing is written until saved; an empty list cannot be saved)."""
         if self.rows:
@@ -483,6 +508,11 @@ class CustomListsState(SessionState):
             self.save_status, self.notice_key = "", ""
             self.error_key = "custom_lists.error.empty_list"
             return None
+        template_name = self.template_name.strip() if self.as_template else None
+        if template_name is not None and not 0 < len(template_name) <= TEMPLATE_NAME_MAX:
+            self.save_status = ""
+            self.template_error = "custom_lists.error.invalid_template_name"
+            return _focus_script("template-name", only_if_lost=False)
         ref, redirect = await self._ref()
         if ref is None:
             return redirect
@@ -491,7 +521,7 @@ class CustomListsState(SessionState):
         try:
             await asyncio.to_thread(custom_lists.save_custom_list, ref, self.current_project_id, self.position_id,
                                     order, self.custom_list_id or None,
-                                    expected_version=self._version or None)
+                                    expected_version=self._version or None, template_name=template_name)
         except Conflict as exc:
             log.info("custom list of %s in %s not saved: %s", self.position_id, self.current_project_id, exc.code)
             self.saving = False

@@ -54,6 +54,9 @@ def obj(properties: dict, required: list[str] | None = None, **extra: Any) -> di
 
 STR = {"type": "string"}
 STR_N = {"type": ["string", "null"]}
+TEMPLATE_NAME = {"type": ["string", "null"], "minLength": 1, "maxLength": projects.TEMPLATE_NAME_MAX,
+                 "description": "save the list as a template under this name (its order can be copied for the same "
+                                "position in other projects)"}
 INT = {"type": "integer"}
 INT_N = {"type": ["integer", "null"]}
 BOOL = {"type": "boolean"}
@@ -113,10 +116,11 @@ COMPONENTS: dict[str, dict] = {
                         "musicians": {**IDS, "description": "musicianIds, asked in this order"}, "updatedAt": TIME},
                        ["rankingListId", "positionId", "listType", "description", "musicians"]),
     "MusicianOrder": obj({"musicianIds": IDS}, ["musicianIds"]),
-    "CustomList": obj({"customListId": STR, "projectId": STR, "positionId": STR, "name": STR, "musicians": IDS,
-                       "createdAt": TIME, "updatedAt": TIME},
-                      ["customListId", "projectId", "positionId", "name", "musicians"]),
-    "CustomListInput": obj({"positionId": STR, "musicianIds": IDS}, ["positionId"]),
+    "CustomList": obj({"customListId": STR, "projectId": STR, "positionId": STR, "name": STR,
+                       "templateName": {**STR_N, "description": "the template's name; null when not a template"},
+                       "musicians": IDS, "createdAt": TIME, "updatedAt": TIME},
+                      ["customListId", "projectId", "positionId", "name", "templateName", "musicians"]),
+    "CustomListInput": obj({"positionId": STR, "musicianIds": IDS, "templateName": TEMPLATE_NAME}, ["positionId"]),
     "Staffing": obj({"quantity": _COUNT, "accepted": _COUNT, "pending": _COUNT, "filled": BOOL},
                     ["quantity", "accepted", "pending", "filled"]),
     "Need": obj({
@@ -329,7 +333,7 @@ async def list_custom_lists(call: Call) -> dict:
 
 async def create_custom_list(call: Call) -> dict:
     return await call.run(projects.create_custom_list, call.ref, call.path["projectId"], call.body.get("positionId"),
-                          call.body.get("musicianIds") or [])
+                          call.body.get("musicianIds") or [], call.body.get("templateName"))
 
 
 async def get_custom_list(call: Call) -> dict:

@@ -44,7 +44,7 @@ SV = {
     "custom_lists.add": "Lägg till",
     "custom_lists.sources_heading": "Kopiera från en lista",
     "custom_lists.sources_intro": "Ersätter listan med den valda listans ordning. Inaktiva musiker och musiker som "
-                                  "inte längre har behörighet tas inte med.",
+                                  "inte längre har behörighet tas inte med. Mallar från andra projekt finns sist.",
     "custom_lists.no_sources": "Tjänsten har inga listor att kopiera från.",
     "custom_lists.skipped": "tas inte med",
     "custom_lists.copy": "Kopiera ordningen",
@@ -56,6 +56,11 @@ SV = {
     "custom_lists.save": "Spara listan",
     "custom_lists.undo": "Ångra ändringar",
     "custom_lists.unsaved": "Osparade ändringar",
+    "custom_lists.as_template": "Spara även som mall",
+    "custom_lists.template_help": "En mall kan kopieras till samma tjänst i andra projekt.",
+    "custom_lists.template_name": "Mallens namn",
+    "custom_lists.template_badge": "Mall:",
+    "custom_lists.template_from": "mall från",
     # Said to screen readers, and notices.
     "custom_lists.added": "{name} lades till på plats {rank}.",
     "custom_lists.removed": "{name} togs bort från listan.",
@@ -83,6 +88,7 @@ SV = {
     "custom_lists.error.position_not_found": "Tjänsten finns inte längre. Ladda om sidan.",
     "custom_lists.error.unknown_position": "Tjänsten finns inte längre. Ladda om sidan.",
     "custom_lists.error.invalid_custom_list": "Välj en tjänst först.",
+    "custom_lists.error.invalid_template_name": "Ge mallen ett namn på högst 100 tecken, eller spara utan mall.",
 }
 
 EN = {
@@ -124,7 +130,7 @@ EN = {
     "custom_lists.add": "Add",
     "custom_lists.sources_heading": "Copy from a list",
     "custom_lists.sources_intro": "Replaces the list with the chosen list's order. Inactive musicians and musicians "
-                                  "no longer qualified are left out.",
+                                  "no longer qualified are left out. Templates from other projects come last.",
     "custom_lists.no_sources": "The position has no lists to copy from.",
     "custom_lists.skipped": "left out",
     "custom_lists.copy": "Copy the order",
@@ -136,6 +142,11 @@ EN = {
     "custom_lists.save": "Save the list",
     "custom_lists.undo": "Undo changes",
     "custom_lists.unsaved": "Unsaved changes",
+    "custom_lists.as_template": "Also save as a template",
+    "custom_lists.template_help": "A template can be copied to the same position in other projects.",
+    "custom_lists.template_name": "Template name",
+    "custom_lists.template_badge": "Template:",
+    "custom_lists.template_from": "template from",
     "custom_lists.added": "{name} was added at place {rank}.",
     "custom_lists.removed": "{name} was removed from the list.",
     "custom_lists.moved": "{name} was moved to place {rank}.",
@@ -161,4 +172,6 @@ EN = {
     "custom_lists.error.position_not_found": "The position no longer exists. Reload the page.",
     "custom_lists.error.unknown_position": "The position no longer exists. Reload the page.",
     "custom_lists.error.invalid_custom_list": "Choose a position first.",
+    "custom_lists.error.invalid_template_name": "Give the template a name of at most 100 characters, or save "
+                                                "without a template.",
 }

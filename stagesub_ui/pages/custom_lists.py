@@ -1,8 +1,8 @@
 """``/projects/[project_id]/lists``: a project's custom ranking lists. The table of the project's lists (edit,
 delete with confirmation) and the builder: choose instrument → position; left the qualified pool with search and
 "Lägg till", in the middle the position's lists to copy the order of, right the list being built (arrow buttons,
-drag and drop, remove); "Spara" creates the list or replaces the order of the one opened
-(``CustomListsState``)."""
+drag and drop, remove); "Spara" creates the list or replaces the order of the one opened, and "Spara även som
+mall" makes it a template the same position in other projects can copy (``CustomListsState``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from stagesub_ui import routes, styles
 from stagesub_ui.components.shell import staff_page
 from stagesub_ui.components.ui import error_message, message
 from stagesub_ui.pages.rankings import LIST_STYLE, draggable_row, move_buttons
-from state.custom_lists import BuilderRow, CustomListRow, CustomListsState, Person, SourceList
+from state.custom_lists import (
+    TEMPLATE_NAME_INPUT_MAX,
+    BuilderRow,
+    CustomListRow,
+    CustomListsState,
+    Person,
+    SourceList,
+)
 from state.rankings import InstrumentOption, PositionOption
 from state.session import SessionState
 
@@ -95,7 +102,17 @@ def _delete_dialog(row: rx.Var[CustomListRow]) -> rx.Component:
 def _list_row(row: rx.Var[CustomListRow]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.instrumentName, " – ", row.positionName),
-        rx.table.cell(row.name),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row.name),
+                rx.cond(row.templateName != "",
+                        rx.badge(T["custom_lists.template_badge"], " ", row.templateName, variant="soft",
+                                 color_scheme="violet", data_testid="template-badge",
+                                 style={"white_space": "normal", **WRAP_ANYWHERE})),
+                spacing="1",
+                align="start",
+            ),
+        ),
         rx.table.cell(row.count, text_align="center"),
         rx.table.cell(rx.cond(row.usedBy != "", row.usedBy, "–")),
         rx.table.cell(
@@ -245,7 +262,11 @@ def _source_name(source: rx.Var[SourceList]) -> rx.Var:
 def _source_item(source: rx.Var[SourceList]) -> rx.Component:
     return rx.el.li(
         rx.vstack(
-            rx.text(_source_name(source), weight="medium", white_space="nowrap", data_testid="source-name"),
+            rx.text(_source_name(source), weight="medium", data_testid="source-name",
+                    white_space=rx.cond(source.kind == "standard", "nowrap", "normal"), style=WRAP_ANYWHERE),
+            rx.cond(source.kind == "template",
+                    rx.text(T["custom_lists.template_from"], " ", source.project, size="1", color_scheme="violet",
+                            data_testid="source-project", style=WRAP_ANYWHERE)),
             rx.text(source.count, " ", T["rankings.count"], size="1", color_scheme="gray"),
             rx.cond(source.skipped > 0,
                     rx.text(source.skipped, " ", T["custom_lists.skipped"], size="1", color_scheme="gray")),
@@ -350,6 +371,33 @@ def list_column() -> rx.Component:
 # ----- the builder -------------------------------------------------------------------------------------------------
 
 
+def template_field() -> rx.Component:
+    """"Spara även som mall" and, when ticked, the template's name (its error shown at the field)."""
+    return rx.vstack(
+        rx.checkbox(T["custom_lists.as_template"], checked=S.as_template, on_change=S.set_as_template,
+                    id="save-as-template", aria_describedby="template-help"),
+        rx.text(T["custom_lists.template_help"], id="template-help", size="1", color_scheme="gray"),
+        rx.cond(
+            S.as_template,
+            rx.box(
+                rx.el.label(T["custom_lists.template_name"], html_for="template-name", style=styles.LABEL_STYLE),
+                rx.input(id="template-name", value=S.template_name, on_change=S.set_template_name,
+                         max_length=TEMPLATE_NAME_INPUT_MAX, width="100%",
+                         aria_invalid=rx.cond(S.template_error != "", "true", "false"),
+                         aria_describedby="template-name-error"),
+                rx.cond(S.template_error != "",
+                        rx.text(T[S.template_error], id="template-name-error", role="alert",
+                                style=styles.ERROR_TEXT_STYLE)),
+                width="100%",
+                max_width="24rem",
+            ),
+        ),
+        spacing="1",
+        width="100%",
+        data_testid="template-field",
+    )
+
+
 def save_bar() -> rx.Component:
     return rx.hstack(
         rx.button(rx.icon("save", size=16), T["custom_lists.save"], id="save-list", on_click=S.save,
@@ -402,6 +450,7 @@ def builder_section() -> rx.Component:
                     width="100%",
                     align="start",
                 ),
+                template_field(),
                 save_bar(),
                 spacing="4",
                 width="100%",

@@ -4,7 +4,8 @@ Journey: from the project page to its custom lists; an empty list cannot be save
 copy the A list's order, move one with the keyboard, remove one, add one found by searching the pool, save;
 the stored order is checked through the services. The list is then offered by the need form on the project
 page and used by a new need, after which it cannot be deleted. A second list (viola, ordered by drag and
-drop) is deleted after a confirmation.
+drop) is deleted after a confirmation. A list saved as a template in one project (its name required) is offered
+for the same position in another project, whose new list copies its order.
 """
 
 from __future__ import annotations
@@ -207,3 +208,56 @@ def test_unknown_project_shows_not_found(page, server):
     expect(page).not_to_have_url(LOGIN_URL_RE, timeout=LOAD_MS)
     page.goto(server.url("/projects/PROJ999/lists", "acme"))
     expect(page.get_by_test_id("project-not-found")).to_be_visible(timeout=LOAD_MS)
+
+
+def test_a_list_saved_as_a_template_is_copied_in_another_project(page, server):
+    from services import projects
+
+    with acme_services(server) as ref:
+        source_project = projects.create_project(ref, {"name": "Vårturné", "startDate": "2031-04-07"})["projectId"]
+        target_project = projects.create_project(ref, {"name": "Höstgala", "startDate": "2031-10-13"})["projectId"]
+    violin2 = position_id(server, "Violin", "Tutti violin 2")
+    pool = builder(server, source_project, violin2)["pool"]
+    assert len(pool) >= 2, "the demo roster should hold two players qualified for Tutti violin 2"
+    chosen = [pool[1]["name"], pool[0]["name"]]
+
+    log_in(page, server, "acme-user")
+    expect(page).not_to_have_url(LOGIN_URL_RE, timeout=LOAD_MS)
+    page.goto(server.url(f"/projects/{source_project}/lists?position={violin2}", "acme"))
+    expect(page.get_by_test_id("builder-heading")).to_have_text(re.compile(r"^Ny lista: V\. 15 Vårturné"),
+                                                                timeout=LOAD_MS)
+    for name in chosen:
+        page.get_by_role("button", name=f"Lägg till {name}").click()
+    expect(page.get_by_test_id("rank-name")).to_have_text(chosen)
+
+    # Ticked without a name: the reason is shown at the field, nothing is written.
+    page.get_by_role("checkbox", name="Spara även som mall").click()
+    name_field = page.get_by_label("Mallens namn")
+    expect(name_field).to_be_focused()
+    page.locator("#save-list").click()
+    expect(page.locator("#template-name-error")).to_have_text(re.compile(r"^Ge mallen ett namn"))
+    expect(name_field).to_have_attribute("aria-invalid", "true")
+    assert stored_lists(server, source_project) == {}
+
+    name_field.fill("Stråkmall vår")
+    expect(page.locator("#template-name-error")).to_have_count(0)
+    page.locator("#save-list").click()
+    expect(page.get_by_test_id("save-status")).to_have_text("Sparat")
+    expect(page.get_by_test_id("template-badge")).to_have_text("Mall: Stråkmall vår")
+    with acme_services(server) as ref:
+        saved = projects.list_custom_lists(ref, source_project)
+    assert [(c["templateName"], c["positionId"]) for c in saved] == [("Stråkmall vår", violin2)]
+
+    # Another project: the template is offered for the same position, and its order is copied.
+    page.goto(server.url(f"/projects/{target_project}/lists?position={violin2}", "acme"))
+    expect(page.get_by_test_id("builder-heading")).to_have_text(re.compile(r"^Ny lista: V\. 42 Höstgala"),
+                                                                timeout=LOAD_MS)
+    template = page.get_by_test_id("source-row").filter(has_text="Stråkmall vår")
+    expect(template.get_by_test_id("source-project")).to_have_text("mall från Vårturné")
+    expect(page.get_by_role("checkbox", name="Spara även som mall")).not_to_be_checked()
+    page.get_by_role("button", name="Kopiera ordningen från Stråkmall vår").click()
+    expect(page.get_by_test_id("rank-name")).to_have_text(chosen)
+    page.locator("#save-list").click()
+    expect(page.get_by_test_id("save-status")).to_have_text("Sparat")
+    expect(page.get_by_test_id("template-badge")).to_have_count(0)
+    assert stored_lists(server, target_project) == stored_lists(server, source_project)

@@ -567,6 +567,7 @@ def test_custom_lists(world):
     custom = api.ok("POST", f"/projects/{project_id}/custom-lists", {"positionId": violin, "musicianIds": [b, a]},
                     status=201)
     assert custom["name"] == "V. 19 Brahms" and custom["musicians"] == [b, a] and custom["positionId"] == violin
+    assert custom["templateName"] is None
     custom_id = custom["customListId"]
     assert re.fullmatch(r"CLIST\d{3,}", custom_id)
     api.fails("POST", f"/projects/{project_id}/custom-lists", {"positionId": violin}, status=409,
@@ -576,6 +577,20 @@ def test_custom_lists(world):
     assert api.ok("PUT", f"/custom-lists/{custom_id}/musicians", {"musicianIds": [a, b]})["musicians"] == [a, b]
     assert api.ok("GET", f"/custom-lists/{custom_id}")["musicians"] == [a, b]
     assert api.ok("GET", f"/projects/{project_id}/custom-lists")["items"][0]["customListId"] == custom_id
+
+    # Saved as a template: the name is given back, and kept when the order is replaced; a blank name is refused.
+    template_project = project(api, "Mallprojekt")
+    for bad in ("   ", "x" * 101):
+        api.fails("POST", f"/projects/{template_project}/custom-lists",
+                  {"positionId": violin, "musicianIds": [a], "templateName": bad}, code="invalid_template_name")
+    api.fails("POST", f"/projects/{template_project}/custom-lists",
+              {"positionId": violin, "musicianIds": [a], "templateName": 7}, status=400, code="invalid_type")
+    assert api.ok("GET", f"/projects/{template_project}/custom-lists")["items"] == []
+    template = api.ok("POST", f"/projects/{template_project}/custom-lists",
+                      {"positionId": violin, "musicianIds": [a], "templateName": " Stråkmall "}, status=201)
+    assert template["templateName"] == "Stråkmall"
+    replaced = api.ok("PUT", f"/custom-lists/{template['customListId']}/musicians", {"musicianIds": [b, a]})
+    assert replaced["templateName"] == "Stråkmall" and replaced["musicians"] == [b, a]
 
     body = {"positionId": violin, "customListId": custom_id, "requestStrategy": "sequential", "quantity": 1}
     first = api.ok("POST", f"/projects/{project_id}/needs", body, status=201)

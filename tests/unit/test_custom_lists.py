@@ -153,7 +153,7 @@ def test_sources_give_each_lists_order_of_those_who_may_be_copied(ref, project_i
     view = custom_lists.position_builder(ref, project_id, VIOLIN)
     assert view["list"]["customListId"] == opened["customListId"]  # the first one is opened for editing
     custom_sources = [s for s in view["sources"] if s["kind"] == "custom"]
-    assert custom_sources == [{"key": "custom:CLIST-OLD", "kind": "custom", "name": "Gammal lista",
+    assert custom_sources == [{"key": "custom:CLIST-OLD", "kind": "custom", "name": "Gammal lista", "project": "",
                                "musicianIds": [violins[1]], "skipped": 1}]  # Vera is not a violinist
 
 
@@ -279,6 +279,80 @@ def test_the_need_form_offers_a_list_built_here(ref, project_id, violins):
     assert need["customListId"] == list_id
 
 
+# ----- templates ---------------------------------------------------------------------------------------------------
+
+
+def template_marks(ref) -> list[tuple]:
+    with tenancy.orchestra_session(ref) as session:
+        return [tuple(row) for row in session.execute(
+            sa.select(CustomRankingList.customListId, CustomRankingList.isTemplate, CustomRankingList.templateName)
+            .order_by(CustomRankingList.id)).all()]
+
+
+def test_a_list_saved_as_a_template_is_offered_to_the_position_in_other_projects(ref, project_id, violins):
+    saved = custom_lists.save_custom_list(ref, project_id, VIOLIN, [violins[2], violins[0], violins[1]],
+                                          template_name="  Brahmsstråk ")
+    list_id = saved["customListId"]
+    assert saved["templateName"] == "Brahmsstråk"
+    assert template_marks(ref) == [(list_id, True, "Brahmsstråk")]
+    assert custom_lists.project_lists(ref, project_id)["lists"][0]["templateName"] == "Brahmsstråk"
+    assert custom_lists.position_builder(ref, project_id, VIOLIN)["list"]["templateName"] == "Brahmsstråk"
+    # Not offered to its own project (it is the list opened there), nor for another position.
+    assert all(s["kind"] != "template" for s in custom_lists.position_builder(ref, project_id, VIOLIN)["sources"])
+
+    musicians.update_musician(ref, violins[0], {"isActive": False})
+    other = projects.create_project(ref, {"name": "Dvořák", "startDate": "2031-09-01"})["projectId"]
+    view = custom_lists.position_builder(ref, other, VIOLIN)
+    assert view["list"] is None
+    templates = [s for s in view["sources"] if s["kind"] == "template"]
+    assert templates == [{"key": f"custom:{list_id}", "kind": "template", "name": "Brahmsstråk",
+                          "project": "Brahms", "musicianIds": [violins[2], violins[1]], "skipped": 1}]
+    assert all(s["kind"] != "template" for s in custom_lists.position_builder(ref, other, VIOLA)["sources"])
+
+    # Saved again without the mark: no longer a template anywhere.
+    version = custom_lists.position_builder(ref, project_id, VIOLIN)["list"]["version"]
+    unmarked = custom_lists.save_custom_list(ref, project_id, VIOLIN, [violins[2]], list_id, expected_version=version)
+    assert unmarked["templateName"] is None and template_marks(ref) == [(list_id, False, None)]
+    assert all(s["kind"] != "template" for s in custom_lists.position_builder(ref, other, VIOLIN)["sources"])
+    assert custom_lists.project_lists(ref, project_id)["lists"][0]["templateName"] == ""
+
+
+def test_an_earlier_systems_template_without_a_name_goes_by_the_lists_name(ref, project_id, violins):
+    list_id = custom_lists.save_custom_list(ref, project_id, VIOLIN, violins[:2])["customListId"]
+    with tenancy.orchestra_session(ref) as session:
+        session.execute(sa.update(CustomRankingList).where(CustomRankingList.customListId == list_id)
+                        .values(isTemplate=True, templateName=None))
+        session.commit()
+    other = projects.create_project(ref, {"name": "Sibelius", "startDate": "2031-10-01"})["projectId"]
+    names = [(s["kind"], s["name"]) for s in custom_lists.position_builder(ref, other, VIOLIN)["sources"]]
+    assert names[-1] == ("template", "V. 19 Brahms")
+    assert projects.get_custom_list(ref, list_id)["templateName"] == "V. 19 Brahms"
+
+
+def test_a_bad_template_name_changes_nothing(ref, project_id, violins):
+    for bad in ("", "   ", "x" * 101, 12, ["Mall"]):
+        with pytest.raises(ValidationError) as caught:
+            custom_lists.save_custom_list(ref, project_id, VIOLIN, violins[:1], template_name=bad)
+        assert caught.value.code == "invalid_template_name" and caught.value.fields == {
+            "templateName": "1–100 characters"}, bad
+    assert custom_rows(ref) == []
+    list_id = custom_lists.save_custom_list(ref, project_id, VIOLIN, violins[:2], template_name="Mall")["customListId"]
+    before = custom_rows(ref), template_marks(ref)
+    with pytest.raises(ValidationError):
+        custom_lists.save_custom_list(ref, project_id, VIOLIN, violins[2:], list_id, template_name=" ")
+    assert (custom_rows(ref), template_marks(ref)) == before
+
+
+def test_a_template_mark_set_meanwhile_counts_as_a_change(ref, project_id, violins):
+    list_id = custom_lists.save_custom_list(ref, project_id, VIOLIN, violins[:2])["customListId"]
+    seen = custom_lists.position_builder(ref, project_id, VIOLIN)["list"]["version"]
+    projects.replace_custom_order(ref, list_id, violins[:2], template_name="Kollegans mall")  # same order
+    with pytest.raises(Conflict) as caught:
+        custom_lists.save_custom_list(ref, project_id, VIOLIN, violins[:2], list_id, expected_version=seen)
+    assert caught.value.code == "list_changed"
+    assert template_marks(ref) == [(list_id, True, "Kollegans mall")]
+
+
 # ----- deleting ----------------------------------------------------------------------------------------------------
 
 
@@ -367,7 +441,7 @@ def test_every_refusal_of_the_page_has_a_translated_message():
 
     codes = ("empty_list", "invalid_order", "custom_list_exists", "custom_list_in_use", "custom_list_has_history",
              "custom_list_not_found", "list_changed", "concurrent_change", "project_not_found", "position_not_found",
-             "unknown_position")
+             "unknown_position", "invalid_template_name")
     for code in codes:
         key = error_key_for(ServiceError(code, "x"))
         assert key != "error.unknown" and key in sv.MESSAGES and key in en.MESSAGES, code
