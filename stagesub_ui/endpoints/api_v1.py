@@ -17,7 +17,19 @@ import sqlalchemy as sa
 from starlette.responses import Response
 
 from models.orchestra import Outbox
-from services import catalog, clock, dispatch, health, musicians, outbox, projects, rankings, scheduler, tenancy
+from services import (
+    catalog,
+    clock,
+    custom_lists,
+    dispatch,
+    health,
+    musicians,
+    outbox,
+    projects,
+    rankings,
+    scheduler,
+    tenancy,
+)
 from services.errors import ValidationError
 from stagesub_ui.endpoints import health as health_endpoint
 from stagesub_ui.endpoints.openapi import (
@@ -344,6 +356,10 @@ async def replace_custom_order(call: Call) -> dict:
     return await call.run(projects.replace_custom_order, call.ref, call.path["customListId"], _order(call.body))
 
 
+async def delete_custom_list(call: Call) -> None:
+    await call.run(custom_lists.delete_custom_list, call.ref, call.path["customListId"])
+
+
 async def preview_project(call: Call) -> dict:
     return await call.run(dispatch.preview_project, call.ref, call.path["projectId"])
 
@@ -516,6 +532,9 @@ OPERATIONS: list[Operation] = [
         "rankings", "CustomList"),
     _op("PUT", "/custom-lists/{customListId}/musicians", "replaceCustomOrder", "Replace a custom list's order",
         replace_custom_order, "rankings", "CustomList", request="MusicianOrder"),
+    _op("DELETE", "/custom-lists/{customListId}", "deleteCustomList",
+        "Delete a custom list (refused while a need that is not cancelled uses it)", delete_custom_list, "rankings",
+        None, status=204),
     _op("GET", "/projects/{projectId}/preview", "previewProject",
         "Dry run: per need, who would be asked now, who is next, who is skipped and why", preview_project,
         "requests", "Preview"),

@@ -603,6 +603,13 @@ def test_custom_lists(world):
     preview = api.ok("GET", f"/projects/{project_id}/preview")
     assert [p["musicianId"] for n in preview["needs"] for p in n["toAsk"]] == [a]
 
+    # Delete: refused while a need uses the list; an unused one goes (and is 404 after).
+    api.fails("DELETE", f"/custom-lists/{custom_id}", status=409, code="custom_list_in_use")
+    assert api.ok("GET", f"/custom-lists/{custom_id}")["musicians"] == [a, b]
+    assert api.ok("DELETE", f"/custom-lists/{template['customListId']}", status=204) is None
+    api.fails("GET", f"/custom-lists/{template['customListId']}", status=404, code="custom_list_not_found")
+    api.fails("DELETE", f"/custom-lists/{template['customListId']}", status=404, code="custom_list_not_found")
+
 
 def test_send_preview_requests_answers_and_the_log(world):
     api = world.api
