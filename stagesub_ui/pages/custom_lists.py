@@ -108,7 +108,7 @@ def _list_row(row: rx.Var[CustomListRow]) -> rx.Component:
                 rx.cond(row.templateName != "",
                         rx.badge(T["custom_lists.template_badge"], " ", row.templateName, variant="soft",
                                  color_scheme="violet", data_testid="template-badge",
-                                 style={"white_space": "normal", **WRAP_ANYWHERE})),
+                                 style={"white_space": "normal"})),  # breaks between words only
                 spacing="1",
                 align="start",
             ),
