@@ -129,7 +129,7 @@ if [ "${TEST_PROCESSES:-2}" = 1 ] || [ ${#unit[@]} -eq 0 ] || [ ${#rest[@]} -eq 
   status=$?
 else
   unit_log="$(mktemp)"
-  nice -n 10 python -m pytest -p no:cacheprovider "${unit[@]}" "$@" >"$unit_log" 2>&1 &
+  nice -n 5 python -m pytest -p no:cacheprovider "${unit[@]}" "$@" >"$unit_log" 2>&1 &
   UNIT_PID=$!
   log "unit tests running beside the others (pid $UNIT_PID); their report follows"
   run_pytest "${rest[@]}" "$@"
