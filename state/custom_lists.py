@@ -27,7 +27,7 @@ from services.errors import Conflict, ServiceError
 from services.projects import TEMPLATE_NAME_MAX
 from stagesub_ui import routes
 from stagesub_ui.i18n import sv, translate
-from state.rankings import InstrumentOption, PositionOption, matches, to_instruments
+from state.rankings import ListPageMixin, matches, to_instruments
 from state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def to_people(items: list[dict]) -> list[Person]:
                    localResidence=m["localResidence"], isActive=m["isActive"]) for m in items]
 
 
-class CustomListsState(SessionState):
+class CustomListsState(ListPageMixin, SessionState):
     # The project (from the URL; the data is always read from the user's orchestra).
     current_project_id: str = ""
     project_name: str = ""
@@ -122,11 +122,8 @@ class CustomListsState(SessionState):
     loaded: bool = False
     not_found: bool = False
 
-    # The table of the project's lists, and the chooser.
+    # The table of the project's lists (the instrument → position chooser is ``ListPageMixin``'s).
     lists: list[CustomListRow] = []
-    instruments: list[InstrumentOption] = []
-    instrument_id: str = ""
-    position_id: str = ""
 
     # The builder: the position shown, its stored list ("" while there is none) and the list being built.
     position_loaded: bool = False
@@ -160,16 +157,7 @@ class CustomListsState(SessionState):
     saving: bool = False
     announcement: str = ""
 
-    # Drag and drop: who is dragged, and over whom.
-    dragging: str = ""
-    drop_target: str = ""
-
     # ----- derived -------------------------------------------------------------------------------------------------
-
-    @rx.var
-    def positions(self) -> list[PositionOption]:
-        chosen = next((i for i in self.instruments if i.instrumentId == self.instrument_id), None)
-        return chosen.positions if chosen else []
 
     @rx.var
     def filtered_pool(self) -> list[Person]:
@@ -436,20 +424,6 @@ class CustomListsState(SessionState):
         index = order.index(musician_id)
         last = index + 1 == len(order) - 1
         return self._move(musician_id, index + 1, f"up-{musician_id}" if last else f"down-{musician_id}")
-
-    @rx.event
-    def drag_start(self, musician_id: str):
-        self.dragging = musician_id
-        self.drop_target = ""
-
-    @rx.event
-    def drag_enter(self, musician_id: str):
-        if self.dragging and self.drop_target != musician_id:
-            self.drop_target = musician_id
-
-    @rx.event
-    def drag_end(self):
-        self.dragging = self.drop_target = ""
 
     @rx.event
     def drop_on(self, target_id: str):

@@ -106,10 +106,38 @@ def to_pool(pool: list[dict]) -> list[PoolRow]:
                     localResidence=m["localResidence"], isActive=m["isActive"]) for m in pool]
 
 
-class RankingsState(SessionState):
+class ListPageMixin(rx.State, mixin=True):
+    """What the ranking lists page and a project's custom lists page share: the instrument → position chooser and
+    the drag-and-drop marks that ``stagesub_ui.pages.rankings.draggable_row`` shows (who is dragged, over whom).
+    Each page drops a row with its own ``drop_on``."""
+
     instruments: list[InstrumentOption] = []
     instrument_id: str = ""
     position_id: str = ""
+    dragging: str = ""
+    drop_target: str = ""
+
+    @rx.var
+    def positions(self) -> list[PositionOption]:
+        chosen = next((i for i in self.instruments if i.instrumentId == self.instrument_id), None)
+        return chosen.positions if chosen else []
+
+    @rx.event
+    def drag_start(self, musician_id: str):
+        self.dragging = musician_id
+        self.drop_target = ""
+
+    @rx.event
+    def drag_enter(self, musician_id: str):
+        if self.dragging and self.drop_target != musician_id:
+            self.drop_target = musician_id
+
+    @rx.event
+    def drag_end(self):
+        self.dragging = self.drop_target = ""
+
+
+class RankingsState(ListPageMixin, SessionState):
     list_type: str = "A"
     tabs: list[ListTab] = []
 
@@ -132,19 +160,10 @@ class RankingsState(SessionState):
     announcement: str = ""
     loaded: bool = False
 
-    # Drag and drop: who is dragged, and over whom.
-    dragging: str = ""
-    drop_target: str = ""
-
     # The typed confirmation of "clear the list".
     confirm_text: str = ""
 
     # ----- derived ---------------------------------------------------------------------------------------------
-
-    @rx.var
-    def positions(self) -> list[PositionOption]:
-        chosen = next((i for i in self.instruments if i.instrumentId == self.instrument_id), None)
-        return chosen.positions if chosen else []
 
     @rx.var
     def filtered_pool(self) -> list[PoolRow]:
@@ -374,20 +393,6 @@ class RankingsState(SessionState):
             return None
         last = index + 1 == len(self.rows) - 1
         return await self._move(musician_id, index + 1, f"up-{musician_id}" if last else f"down-{musician_id}")
-
-    @rx.event
-    def drag_start(self, musician_id: str):
-        self.dragging = musician_id
-        self.drop_target = ""
-
-    @rx.event
-    def drag_enter(self, musician_id: str):
-        if self.dragging and self.drop_target != musician_id:
-            self.drop_target = musician_id
-
-    @rx.event
-    def drag_end(self):
-        self.dragging = self.drop_target = ""
 
     @rx.event
     async def drop_on(self, target_id: str):
