@@ -687,25 +687,36 @@ class ProjectFormValues:
     notes: str = ""
 
 
-class ProjectFormState(SessionState):
-    """The dialog that creates a project (projects list) or edits one (project page)."""
+class DialogFormMixin(rx.State, mixin=True):
+    """What the project and need dialogs share: open/closed, create or edit, the errors shown at the fields and
+    "saving" (the dialog cannot be closed while it saves)."""
 
     dialog_open: bool = False
     editing_id: str = ""  # "" while creating
     form_key: int = 0  # a new <form> per opening, so the inputs start from ``values``
-    values: ProjectFormValues = ProjectFormValues()
-    week: str = ""  # derived from the date while the user has not typed one
-    week_typed: bool = False
     field_errors: dict[str, str] = {}
     field_details: dict[str, str] = {}
     error_key: str = ""
     saving: bool = False
 
     def _reset(self) -> None:
-        self.field_errors, self.field_details, self.error_key, self.error_position = {}, {}, "", ""
-        self.also_positions = []
+        self.field_errors, self.field_details, self.error_key = {}, {}, ""
         self.saving = False
         self.form_key += 1
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        if not value and self.saving:
+            return
+        self.dialog_open = bool(value)
+
+
+class ProjectFormState(DialogFormMixin, SessionState):
+    """The dialog that creates a project (projects list) or edits one (project page)."""
+
+    values: ProjectFormValues = ProjectFormValues()
+    week: str = ""  # derived from the date while the user has not typed one
+    week_typed: bool = False
 
     @rx.event
     async def open_create(self):
@@ -734,12 +745,6 @@ class ProjectFormState(SessionState):
         self.week, self.week_typed = data["weekNumber"], True
         self.dialog_open = True
         return None
-
-    @rx.event
-    def set_dialog_open(self, value: bool):
-        if not value and self.saving:
-            return
-        self.dialog_open = bool(value)
 
     @rx.event
     def date_changed(self, value: str):
@@ -821,13 +826,10 @@ class NeedFormValues:
     requireLocalResidence: bool = False
 
 
-class NeedFormState(SessionState):
+class NeedFormState(DialogFormMixin, SessionState):
     """The dialog that adds a need to the project shown, or edits one (§2.14: what may change after sending)."""
 
-    dialog_open: bool = False
-    editing_id: str = ""
     locked: bool = False  # requests exist: strategy, response time and max recipients are fixed
-    form_key: int = 0
     options: list[PositionOption] = []
     time_options: list[TimeOption] = []
     position_id: str = ""
@@ -835,11 +837,7 @@ class NeedFormState(SessionState):
     strategy: str = "sequential"
     response_hours: str = "48"
     values: NeedFormValues = NeedFormValues()
-    field_errors: dict[str, str] = {}
-    field_details: dict[str, str] = {}
-    error_key: str = ""
     error_position: str = ""  # the position (label) whose need was refused when several were added at once
-    saving: bool = False
     also_positions: list[str] = []  # §2.14: the same need added to these positions too (standard lists only)
 
     @rx.var
@@ -864,10 +862,8 @@ class NeedFormState(SessionState):
         return []
 
     def _reset(self) -> None:
-        self.field_errors, self.field_details, self.error_key, self.error_position = {}, {}, "", ""
-        self.also_positions = []
-        self.saving = False
-        self.form_key += 1
+        super()._reset()
+        self.error_position, self.also_positions = "", []
         self.time_options = [TimeOption(value=str(h), label=project_setup.format_hours(h, self.lang))
                              for h in project_setup.RESPONSE_TIME_OPTIONS]
 
@@ -913,12 +909,6 @@ class NeedFormState(SessionState):
             requireLocalResidence=need.requireLocalResidence)
         self.dialog_open = True
         return None
-
-    @rx.event
-    def set_dialog_open(self, value: bool):
-        if not value and self.saving:
-            return
-        self.dialog_open = bool(value)
 
     @rx.event
     def set_position(self, value: str):
