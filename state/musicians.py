@@ -27,6 +27,7 @@ from services.errors import ServiceError
 from services.settings import get_settings
 from stagesub_ui import routes
 from stagesub_ui.i18n import sv, translate
+from state.forms import DialogFormMixin
 from state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -418,21 +419,11 @@ def changes_from_form(form_data: dict, *, editing: bool) -> dict:
     return changes
 
 
-class MusicianFormState(SessionState):
+class MusicianFormState(DialogFormMixin, SessionState):
     """The dialog that creates a musician (from the roster) or edits one (from the profile)."""
 
-    dialog_open: bool = False
-    editing_id: str = ""  # "" while creating
-    form_key: int = 0  # a new <form> each time the dialog opens, so the inputs start from ``values``
     values: MusicianFormValues = MusicianFormValues()
     groups: list[InstrumentChoice] = []
-    field_errors: dict[str, str] = {}
-    field_details: dict[str, str] = {}
-    error_key: str = ""
-    saving: bool = False
-
-    def _reset_messages(self) -> None:
-        self.field_errors, self.field_details, self.error_key = {}, {}, ""
 
     async def _open(self, musician_id: str):
         user, redirect = await self._require(routes.STAFF_ROLES)
@@ -447,7 +438,7 @@ class MusicianFormState(SessionState):
             data, instruments = await asyncio.to_thread(read, await _orchestra(user.orchestra_pk))
         except ServiceError as exc:
             log.info("musician form for %r could not open: %s", musician_id, exc.code)
-            self._reset_messages()
+            self._clear_errors()
             self.error_key, self.groups, self.values = error_key(exc), [], MusicianFormValues()
             self.editing_id, self.saving, self.dialog_open = musician_id, False, True
             self.form_key += 1
@@ -459,7 +450,7 @@ class MusicianFormState(SessionState):
         self.groups = [g for g in to_choices(instruments)
                        if g.positions and (not g.isArchived or held & {p.positionId for p in g.positions})]
         self.values, self.editing_id = values, musician_id
-        self._reset_messages()
+        self._clear_errors()
         self.saving = False
         self.form_key += 1
         self.dialog_open = True
@@ -476,12 +467,6 @@ class MusicianFormState(SessionState):
         return await self._open(str(musician_id))
 
     @rx.event
-    def set_dialog_open(self, value: bool):
-        if not value and self.saving:
-            return
-        self.dialog_open = bool(value)
-
-    @rx.event
     async def submit(self, form_data: dict):
         """Create or save; the service's field errors appear at their fields and nothing is written."""
         user, redirect = await self._require(routes.STAFF_ROLES)
@@ -493,7 +478,7 @@ class MusicianFormState(SessionState):
         editing = self.editing_id
         changes = changes_from_form(form_data, editing=bool(editing))
         self.saving = True
-        self._reset_messages()
+        self._clear_errors()
         yield  # show the button's spinner while the service works
         try:
             ref = await _orchestra(user.orchestra_pk)

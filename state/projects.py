@@ -30,6 +30,7 @@ from services import project_setup, project_views
 from services.errors import ServiceError
 from stagesub_ui import routes
 from stagesub_ui.i18n import sv, translate
+from state.forms import DialogFormMixin
 from state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -685,30 +686,6 @@ class ProjectFormValues:
     rehearsalSchedule: str = ""
     concertInfo: str = ""
     notes: str = ""
-
-
-class DialogFormMixin(rx.State, mixin=True):
-    """What the project and need dialogs share: open/closed, create or edit, the errors shown at the fields and
-    "saving" (the dialog cannot be closed while it saves)."""
-
-    dialog_open: bool = False
-    editing_id: str = ""  # "" while creating
-    form_key: int = 0  # a new <form> per opening, so the inputs start from ``values``
-    field_errors: dict[str, str] = {}
-    field_details: dict[str, str] = {}
-    error_key: str = ""
-    saving: bool = False
-
-    def _reset(self) -> None:
-        self.field_errors, self.field_details, self.error_key = {}, {}, ""
-        self.saving = False
-        self.form_key += 1
-
-    @rx.event
-    def set_dialog_open(self, value: bool):
-        if not value and self.saving:
-            return
-        self.dialog_open = bool(value)
 
 
 class ProjectFormState(DialogFormMixin, SessionState):
