@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -33,6 +34,62 @@ SEARCH_MAX = 100
 CATEGORY_MAX = 50
 KNOWN_CATEGORIES = ("system", "auth", "email", "sms", "request", "api", "error", "orchestra_config")
 """Offered in the category filter even before the orchestra has an entry of that kind."""
+
+# ``SystemLog.message`` is stored in English (as the earlier system wrote it, and as the search filter finds it).
+# The page shows the texts StageSub writes in the user's language: each has a key (``logs.msg.<key>``); the two
+# with values in them are known by how they start and take the values from the row's metadata. Any other text
+# (an earlier system's, a future writer's) is shown as stored.
+MESSAGE_KEYS = {
+    "Login": "login",
+    "Logout": "logout",
+    "Login failed": "login_failed",
+    "Login refused: too many attempts": "login_throttled",
+    "Login refused: orchestra not active": "login_orchestra_inactive",
+    "Sessions revoked": "sessions_revoked",
+    "Password change refused: wrong current password": "password_change_refused",
+    "Password changed": "password_changed",
+    "Password reset by an admin": "password_reset",
+    "User created": "user_created",
+    "User added by an admin": "user_added",
+    "User role changed": "user_role_changed",
+    "User reactivated": "user_reactivated",
+    "User deactivated": "user_deactivated",
+}
+MESSAGE_PATTERNS = (
+    ("Group e-mail to ", "group_email_queued", ("recipients", "projectId", "actor")),
+    ("Messaging settings of ", "messaging_settings_changed", ("actor", "changed")),
+)
+
+
+def message_key(message: str, meta: Any) -> tuple[str, dict[str, str]]:
+    """The catalog key (without ``logs.msg.``) and values for a stored log text; ``("", {})`` for a text the page
+    shows as stored."""
+    key = MESSAGE_KEYS.get(message)
+    if key:
+        return key, {}
+    if isinstance(meta, dict):
+        for prefix, key, names in MESSAGE_PATTERNS:
+            if message.startswith(prefix) and all(meta.get(name) not in (None, "") for name in names):
+                return key, {name: ", ".join(map(str, meta[name])) if isinstance(meta[name], list)
+                             else str(meta[name]) for name in names}
+    return "", {}
+
+
+def _system_row(row: SystemLog, username: str | None, tz) -> dict:
+    key, values = message_key(row.message, row.meta)
+    return {
+        "id": row.id,
+        "timestamp": clock.format_local(row.timestamp, tz),
+        "level": row.level,
+        "category": row.category,
+        "message": row.message,
+        "messageKey": key,
+        "messageValues": values,
+        "user": username or (row.userId or ""),
+        "ip": row.ip or "",
+        "userAgent": row.userAgent or "",
+        "meta": as_json(row.meta),
+    }
 
 
 def as_json(value) -> str:
@@ -83,7 +140,8 @@ def system_logs(orchestra_pk: str, filters: dict | None = None, page: int = 1, p
 
     ``filters``: ``level`` (debug, info, warn, error), ``category``, ``search`` (in the message), ``from`` /
     ``to`` (local dates). Returns ``{"rows", "total", "page", "pages", "categories"}``; each row: ``id,
-    timestamp, level, category, message, user`` (user name when known), ``ip, userAgent, meta`` (pretty JSON).
+    timestamp, level, category, message, messageKey, messageValues`` (``message_key``), ``user`` (user name when
+    known), ``ip, userAgent, meta`` (pretty JSON).
     """
     clean = _system_filters(filters or {})
     ref = tenancy.get_orchestra_by_id(orchestra_pk, require_active=False)
@@ -113,20 +171,7 @@ def system_logs(orchestra_pk: str, filters: dict | None = None, page: int = 1, p
             sa.select(SystemLog.category).where(_orchestra_scope(ref)).distinct()
         ).scalars().all()
     return {
-        "rows": [
-            {
-                "id": row.id,
-                "timestamp": clock.format_local(row.timestamp, tz),
-                "level": row.level,
-                "category": row.category,
-                "message": row.message,
-                "user": username or (row.userId or ""),
-                "ip": row.ip or "",
-                "userAgent": row.userAgent or "",
-                "meta": as_json(row.meta),
-            }
-            for row, username in rows
-        ],
+        "rows": [_system_row(row, username, tz) for row, username in rows],
         "total": total,
         "page": number,
         "pages": pages,

@@ -15,6 +15,7 @@ import reflex as rx
 from services import log_views
 from services.errors import ServiceError, ValidationError
 from stagesub_ui import routes
+from stagesub_ui.i18n import sv, translate
 from state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,26 @@ class SystemLogRow:
     timestamp: str = ""
     level: str = ""
     category: str = ""
-    message: str = ""
+    message: str = ""  # as stored (English); ``LogsState.system_view`` shows it in the user's language
+    messageKey: str = ""
+    messageValues: dict[str, str] = dataclasses.field(default_factory=dict)
     user: str = ""
     ip: str = ""
     userAgent: str = ""
     meta: str = ""
+
+
+def shown_message(row: SystemLogRow, lang: str) -> str:
+    """A log text in ``lang`` when StageSub wrote it (``logs.msg.<key>``), else as stored."""
+    if not row.messageKey:
+        return row.message
+    key = f"logs.msg.{row.messageKey}"
+    if key not in sv.MESSAGES:
+        return row.message
+    try:
+        return translate(key, lang).format(**row.messageValues)
+    except (KeyError, IndexError, ValueError):
+        return row.message
 
 
 @dataclasses.dataclass
@@ -72,6 +88,11 @@ class LogsState(SessionState):
     audit_pages: int = 1
     actions: list[str] = []
     audit_loaded: bool = False
+
+    @rx.var
+    def system_view(self) -> list[SystemLogRow]:
+        """The page of the system log as shown: StageSub's own texts in the user's language."""
+        return [dataclasses.replace(row, message=shown_message(row, self.lang)) for row in self.system_rows]
 
     async def _admin(self):
         return await self._require(routes.ADMIN_ROLES)

@@ -118,7 +118,7 @@ def system_tab() -> rx.Component:
             S.system_rows.length() > 0,
             rx.vstack(
                 data_table(("logs.time", "logs.level", "logs.category", "logs.message", "logs.user"),
-                           S.system_rows, _system_row),
+                           S.system_view, _system_row),
                 pager(S.system_page, S.system_pages, S.system_total, S.system_go(-1), S.system_go(1), "system-log",
                       "logs.entries"),
                 spacing="3",

@@ -123,16 +123,18 @@ def test_admin_uses_dashboard_communication_users_and_logs(page, server, mahler_
     page.get_by_test_id("nav-logs").click()
     expect(page).to_have_url(re.compile(r".*/logs/?$"))
     log_rows = page.get_by_test_id("system-log-row")
-    expect(log_rows.filter(has_text="Login").first).to_be_visible()
-    expect(log_rows.filter(has_text="User deactivated")).to_have_count(1)
+    expect(log_rows.filter(has_text="Inloggning").first).to_be_visible()  # stored as "Login"
+    expect(log_rows.filter(has_text="Användaren inaktiverades")).to_have_count(1)
     page.get_by_role("tab", name="Ändringslogg").click()
     audit = page.get_by_test_id("audit-row")
     expect(audit.filter(has_text="send_requests")).to_have_count(1)
     expect(audit.filter(has_text="staff_response")).to_have_count(1)
 
-    # English: the new pages are translated.
+    # English: the new pages are translated, the log's texts too.
     page.locator("#lang-en").click()
     expect(page.locator("h1")).to_have_text("Logs")
+    page.get_by_role("tab", name="System log").click()
+    expect(log_rows.filter(has_text="User deactivated")).to_have_count(1)
     page.get_by_test_id("nav-dashboard").click()
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.get_by_test_id("dashboard-upcoming")).to_contain_text("Upcoming projects")

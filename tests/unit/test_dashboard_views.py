@@ -534,6 +534,43 @@ def test_system_log_is_scoped_to_the_orchestra(people):
     assert set(caught.value.fields) == {"level", "from"}
 
 
+def test_system_log_texts_are_shown_in_the_users_language(people):
+    from state.logs import SystemLogRow, shown_message
+
+    acme, _, admin, _, _, _ = people
+    auth.login("acme-admin", "acme-admin-pw-1", ip="10.0.0.1")
+    logs.log_event("info", "email", "Group e-mail to 3 musicians of PROJ002 queued by acme-admin",
+                   orchestra_id=acme.id, meta={"projectId": "PROJ002", "recipients": 3, "actor": "acme-admin"})
+    clock.advance(timedelta(seconds=1))
+    logs.log_event("info", "settings", "Messaging settings of acme changed by acme-admin: smsOnRequest, emailFrom",
+                   orchestra_id=acme.id, meta={"actor": "acme-admin", "changed": ["smsOnRequest", "emailFrom"]})
+    clock.advance(timedelta(seconds=1))
+    logs.log_event("info", "request", "Ett äldre systems text", orchestra_id=acme.id)
+    clock.advance(timedelta(seconds=1))
+    logs.log_event("info", "email", "Group e-mail to someone", orchestra_id=acme.id, meta={"actor": "x"})
+
+    rows = [SystemLogRow(**row) for row in log_views.system_logs(acme.id)["rows"]]
+    shown = {lang: [shown_message(row, lang) for row in rows[:5]] for lang in ("sv", "en")}  # newest first
+    assert shown["sv"] == ["Group e-mail to someone",  # the values are missing: shown as stored
+                           "Ett äldre systems text",
+                           "Meddelandeinställningar ändrade av acme-admin: smsOnRequest, emailFrom",
+                           "Gruppmail till 3 musiker i PROJ002 köat av acme-admin",
+                           "Inloggning"]
+    assert shown["en"][2:] == ["Messaging settings changed by acme-admin: smsOnRequest, emailFrom",
+                               "Group e-mail to 3 musicians of PROJ002 queued by acme-admin", "Login"]
+    assert rows[4].message == "Login"  # stored (and searched) as written
+    assert "Användare skapad" in [shown_message(row, "sv") for row in rows[5:]]  # the fixture's users
+
+
+def test_every_text_the_system_log_knows_has_both_languages():
+    from stagesub_ui.i18n import en, sv
+
+    keys = [*log_views.MESSAGE_KEYS.values(), *(key for _, key, _ in log_views.MESSAGE_PATTERNS)]
+    assert len(set(keys)) == len(keys)
+    for key in keys:
+        assert f"logs.msg.{key}" in sv.MESSAGES and f"logs.msg.{key}" in en.MESSAGES, key
+
+
 def test_system_log_paging_and_metadata(people):
     acme, _, admin, _, _, _ = people
     for number in range(60):
