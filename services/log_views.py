@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -135,10 +136,23 @@ def _orchestra_scope(ref: tenancy.OrchestraRef):
     )
 
 
-def system_logs(orchestra_pk: str, filters: dict | None = None, page: int = 1, page_size: int = PAGE_SIZE) -> dict:
+def _shown_text_matches(search: str, shown: Callable[[str], str]) -> sa.ColumnElement[bool] | None:
+    """Rows whose stored text is one the page shows with words that contain ``search``: ``shown(key)`` is the
+    page's text for ``logs.msg.<key>`` (its placeholders included)."""
+    needle = search.casefold()
+    exact = [text for text, key in MESSAGE_KEYS.items() if needle in shown(key).casefold()]
+    prefixes = [prefix for prefix, key, _ in MESSAGE_PATTERNS if needle in shown(key).casefold()]
+    matches = [SystemLog.message.in_(exact)] if exact else []
+    matches += [SystemLog.message.startswith(prefix, autoescape=True) for prefix in prefixes]
+    return sa.or_(*matches) if matches else None
+
+
+def system_logs(orchestra_pk: str, filters: dict | None = None, page: int = 1, page_size: int = PAGE_SIZE, *,
+                shown: Callable[[str], str] | None = None) -> dict:
     """One page of the orchestra's system log, newest first.
 
-    ``filters``: ``level`` (debug, info, warn, error), ``category``, ``search`` (in the message), ``from`` /
+    ``filters``: ``level`` (debug, info, warn, error), ``category``, ``search`` (in the message as stored, and,
+    with ``shown`` (key → the page's text of ``logs.msg.<key>``), in the texts the page shows for it), ``from`` /
     ``to`` (local dates). Returns ``{"rows", "total", "page", "pages", "categories"}``; each row: ``id,
     timestamp, level, category, message, messageKey, messageValues`` (``message_key``), ``user`` (user name when
     known), ``ip, userAgent, meta`` (pretty JSON).
@@ -156,7 +170,9 @@ def system_logs(orchestra_pk: str, filters: dict | None = None, page: int = 1, p
     if clean["to"] is not None:
         conditions.append(SystemLog.timestamp <= clean["to"])
     if clean["search"]:
-        conditions.append(sa.func.lower(SystemLog.message).like(like_pattern(clean["search"].lower()), escape="\\"))
+        stored = sa.func.lower(SystemLog.message).like(like_pattern(clean["search"].lower()), escape="\\")
+        translated = _shown_text_matches(clean["search"], shown) if shown is not None else None
+        conditions.append(stored if translated is None else sa.or_(stored, translated))
     with tenancy.central_session() as session:
         total = int(session.execute(sa.select(sa.func.count()).select_from(SystemLog).where(*conditions)).scalar_one())
         number, pages = _paging(total, page, page_size)

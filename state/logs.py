@@ -99,8 +99,9 @@ class LogsState(SessionState):
 
     async def _read_system(self, orchestra_pk: str) -> None:
         try:
+            lang = self.lang
             result = await asyncio.to_thread(log_views.system_logs, orchestra_pk, _clean(self.system_filters),
-                                             self.system_page)
+                                             self.system_page, shown=lambda key: translate(f"logs.msg.{key}", lang))
         except ValidationError as exc:
             self.system_errors = {field: f"logs.invalid.{field}" for field in exc.fields}
             return

@@ -125,6 +125,10 @@ def test_admin_uses_dashboard_communication_users_and_logs(page, server, mahler_
     log_rows = page.get_by_test_id("system-log-row")
     expect(log_rows.filter(has_text="Inloggning").first).to_be_visible()  # stored as "Login"
     expect(log_rows.filter(has_text="Användaren inaktiverades")).to_have_count(1)
+    page.locator("#log-search").fill("inaktiverades")  # found by the text shown, stored as "User deactivated"
+    expect(log_rows).to_have_count(1)
+    page.locator("#log-search").fill("")
+    expect(log_rows.filter(has_text="Inloggning").first).to_be_visible()
     page.get_by_role("tab", name="Ändringslogg").click()
     audit = page.get_by_test_id("audit-row")
     expect(audit.filter(has_text="send_requests")).to_have_count(1)

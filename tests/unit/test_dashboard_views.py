@@ -561,6 +561,22 @@ def test_system_log_texts_are_shown_in_the_users_language(people):
     assert rows[4].message == "Login"  # stored (and searched) as written
     assert "Användare skapad" in [shown_message(row, "sv") for row in rows[5:]]  # the fixture's users
 
+    # The search finds the texts as shown, too (and still as stored).
+    from stagesub_ui.i18n import translate
+
+    def swedish(key: str) -> str:
+        return translate(f"logs.msg.{key}", "sv")
+
+    def found(search: str, shown=swedish) -> list[str]:
+        return [row["message"] for row in log_views.system_logs(acme.id, {"search": search}, shown=shown)["rows"]]
+
+    assert found("inloggning") == ["Login"]
+    assert found("INLOGGNING", shown=None) == []
+    assert found("gruppmail") == ["Group e-mail to someone",
+                                  "Group e-mail to 3 musicians of PROJ002 queued by acme-admin"]
+    assert found("login") == ["Login"]  # as stored
+    assert found("100%_") == []
+
 
 def test_every_text_the_system_log_knows_has_both_languages():
     from stagesub_ui.i18n import en, sv
